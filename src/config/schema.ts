@@ -1,0 +1,80 @@
+// One schema for every environment variable (CONTRACT.md section 2, plus a few documented extras).
+// Only src/config reads process.env; everything else receives a parsed Config.
+import { z } from 'zod';
+
+const PROVIDER_NAMES = ['dataset', 'peopledatalabs', 'apollo'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const url = z
+  .string()
+  .trim()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL')
+  .transform((s) => s.replace(/\/+$/, ''));
+
+const optionalSecret = z.string().trim().min(1).optional();
+
+export const EnvSchema = z
+  .object({
+    PORT: intFrom(0, 65535).default(3000),
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PUBLIC_URL: url.optional(),
+    DATABASE_PATH: z.string().trim().min(1).default('./data/crm-enrich.db'),
+    ENCRYPTION_KEY: optionalSecret,
+    ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ENRICH_PROVIDERS: z
+      .string()
+      .default('dataset,peopledatalabs,apollo')
+      .transform((s) => s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.enum(PROVIDER_NAMES, { message: `providers are ${PROVIDER_NAMES.join(', ')}` }))
+          .refine((a) => new Set(a).size === a.length, 'a provider is listed twice'),
+      ),
+    ENRICH_MIN_CONFIDENCE: intFrom(0, 100).default(0),
+    PDL_API_KEY: optionalSecret,
+    PDL_BASE_URL: url.default('https://api.peopledatalabs.com'),
+    APOLLO_API_KEY: optionalSecret,
+    APOLLO_BASE_URL: url.default('https://api.apollo.io'),
+    PROVIDER_TIMEOUT_MS: intFrom(1, 600_000).default(10_000),
+    CACHE_TTL_DAYS: intFrom(0, 3650).default(7),
+    API_RATE_LIMIT_PER_MINUTE: intFrom(0, 10_000_000).default(600),
+    JOB_CHANGE_WINDOW_DAYS: intFrom(1, 3650).default(90),
+    JOB_CHANGE_CLEAR_FLAGS: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+    HUBSPOT_CLIENT_ID: optionalSecret,
+    HUBSPOT_CLIENT_SECRET: optionalSecret,
+    HUBSPOT_SCOPES: z
+      .string()
+      .trim()
+      .min(1)
+      .default('oauth crm.objects.contacts.read crm.objects.contacts.write crm.schemas.contacts.read crm.schemas.contacts.write'),
+    HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
+    HUBSPOT_API_BASE_URL: url.default('https://api.hubapi.com'),
+    HUBSPOT_RATE_LIMIT_PER_10S: intFrom(1, 1000).default(100),
+    HUBSPOT_SEARCH_PER_SECOND: intFrom(1, 100).default(4),
+    SALESFORCE_CLIENT_ID: optionalSecret,
+    SALESFORCE_CLIENT_SECRET: optionalSecret,
+    SALESFORCE_LOGIN_URL: url.default('https://login.salesforce.com'),
+    SALESFORCE_API_VERSION: z.string().trim().regex(/^\d{2,3}\.0$/, 'must look like 62.0').default('62.0'),
+    SALESFORCE_API_BUDGET_PERCENT: intFrom(1, 100).default(80),
+    WORKER_CONCURRENCY: intFrom(1, 64).default(2),
+    ENRICH_CONCURRENCY: intFrom(1, 64).default(8),
+  })
+  .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL ?? `http://localhost:${e.PORT}` }));
+
+export type Config = z.infer<typeof EnvSchema>;

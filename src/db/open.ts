@@ -1,0 +1,44 @@
+// Opens the SQLite file with the pragmas the queue relies on and applies pending migrations.
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = Database.Database;
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface OpenOptions {
+  /** Milliseconds a writer waits for a lock held by another connection or process. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+export function openDb(path: string, opts: OpenOptions = {}): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: opts.readonly ?? false });
+  db.pragma('journal_mode = WAL');
+  // FULL: a job acknowledged as queued (webhook 200) survives a power cut, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
+  if (!opts.readonly) migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const applied = new Set(db.prepare('SELECT name FROM schema_migrations').pluck().all() as string[]);
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const done: string[] = [];
+  for (const file of files) {
+    if (applied.has(file)) continue;
+    const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(file, new Date().toISOString());
+    }).immediate();
+    done.push(file);
+  }
+  return done;
+}

@@ -1,0 +1,138 @@
+// The public contract of POST /v1/profile/enrich (CONTRACT.md section 3), as zod schemas.
+// Everything that crosses the API edge, the dataset importer and the cache is parsed with these.
+import { z } from 'zod';
+
+export const SENIORITY_LEVELS = ['C-Level', 'VP', 'Director', 'Manager', 'Senior', 'Individual', 'Intern'] as const;
+export const Seniority = z.enum(SENIORITY_LEVELS);
+export type Seniority = z.infer<typeof Seniority>;
+
+const str = z.string().nullable();
+
+export const Experience = z.object({
+  company: z.string(),
+  title: z.string(),
+  department: z.string().optional(),
+  location: z.string().optional(),
+  start_date: z.string(),
+  end_date: z.string(),
+  is_current: z.boolean(),
+  description: z.string().optional(),
+});
+export type Experience = z.infer<typeof Experience>;
+
+export const Education = z.object({
+  school: z.string(),
+  degree: z.string(),
+  field: z.string(),
+  start_year: z.number().int().nullable(),
+  end_year: z.number().int().nullable(),
+});
+export type Education = z.infer<typeof Education>;
+
+/** The profile object, every field of the seed, in its types. */
+export const Profile = z.object({
+  first_name: str,
+  last_name: str,
+  full_name: str,
+  email: str,
+  personal_email: str,
+  mobile: str,
+  linkedin_url: str,
+  twitter_url: str,
+  profile_picture: str,
+  title: str,
+  headline: str,
+  department: str,
+  seniority: Seniority.nullable(),
+  company: str,
+  company_domain: str,
+  company_size: str,
+  industry: str,
+  location: str,
+  city: str,
+  region: str,
+  country: str,
+  country_code: str,
+  skills: z.array(z.string()),
+  experience: z.array(Experience),
+  education: z.array(Education),
+  connections: z.number().int().nullable(),
+  followers: z.number().int().nullable(),
+  recent_job_change: z.boolean(),
+  job_change_date: str,
+  previous_company: str,
+  previous_title: str,
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const PROFILE_STRING_FIELDS = [
+  'first_name', 'last_name', 'full_name', 'email', 'personal_email', 'mobile', 'linkedin_url', 'twitter_url',
+  'profile_picture', 'title', 'headline', 'department', 'company', 'company_domain', 'company_size', 'industry',
+  'location', 'city', 'region', 'country', 'country_code', 'job_change_date', 'previous_company', 'previous_title',
+] as const satisfies readonly (keyof Profile)[];
+
+/** A profile with every field empty: the base that partial inputs are merged onto. */
+export function emptyProfile(): Profile {
+  const p: Record<string, unknown> = {};
+  for (const k of PROFILE_STRING_FIELDS) p[k] = null;
+  return {
+    ...(p as Pick<Profile, (typeof PROFILE_STRING_FIELDS)[number]>),
+    seniority: null,
+    skills: [],
+    experience: [],
+    education: [],
+    connections: null,
+    followers: null,
+    recent_job_change: false,
+  };
+}
+
+const MAX_INPUT = 512;
+
+/** Request body. Unknown fields are ignored; an empty string counts as absent. */
+export const EnrichRequest = z
+  .object({
+    email: z.string().max(MAX_INPUT, 'email is too long').optional().nullable(),
+    linkedin_url: z.string().max(MAX_INPUT, 'linkedin_url is too long').optional().nullable(),
+  })
+  .transform((b) => ({
+    email: b.email?.trim() ? b.email.trim() : undefined,
+    linkedin_url: b.linkedin_url?.trim() ? b.linkedin_url.trim() : undefined,
+  }));
+export type EnrichRequest = { email?: string | undefined; linkedin_url?: string | undefined };
+
+export const FoundResponse = z.object({
+  profile: Profile,
+  found: z.literal(true),
+  confidence: z.number().int().min(0).max(100),
+  source_provider: z.string(),
+  credits_charged: z.literal(3),
+  cache_hit: z.boolean(),
+  latency_ms: z.number().int().nonnegative(),
+});
+export const NotFoundResponse = z.object({
+  profile: z.null(),
+  found: z.literal(false),
+  confidence: z.literal(0),
+  credits_charged: z.literal(0),
+  cache_hit: z.literal(false),
+  latency_ms: z.number().int().nonnegative(),
+  error: z.literal('Profile not found'),
+});
+export type FoundResponse = z.infer<typeof FoundResponse>;
+export type NotFoundResponse = z.infer<typeof NotFoundResponse>;
+export type EnrichResponse = FoundResponse | NotFoundResponse;
+
+export const CREDITS_PER_FOUND = 3;
+
+/** Error bodies, exactly as the contract spells them. */
+export const ERRORS = {
+  badRequest: (message = 'email or linkedin_url required') => ({ status: 400, body: { error: 'Bad Request', message } }),
+  unauthorized: () => ({ status: 401, body: { error: 'Unauthorized', message: 'Invalid API key' } }),
+  paymentRequired: () => ({ status: 402, body: { error: 'Payment Required', message: 'credit limit reached' } }),
+  notFoundRoute: () => ({ status: 404, body: { error: 'Not Found', message: 'no such route' } }),
+  payloadTooLarge: () => ({ status: 413, body: { error: 'Payload Too Large', message: 'request body exceeds 16 KB' } }),
+  tooManyRequests: () => ({ status: 429, body: { error: 'Too Many Requests', message: 'rate limit exceeded' } }),
+  badGateway: () => ({ status: 502, body: { error: 'Bad Gateway', message: 'enrichment provider failed' } }),
+  notConfigured: () => ({ status: 503, body: { error: 'Service Unavailable', message: 'profile enrichment not configured' } }),
+} as const;

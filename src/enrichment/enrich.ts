@@ -1,0 +1,230 @@
+// enrich(request, account) → response: canonical keys → cache → provider waterfall → normalise → charge.
+// Knows no HTTP, no SQL and no CRM: storage arrives through ports.ts, providers through providers/types.ts.
+import { CREDITS_PER_FOUND, ERRORS, type EnrichRequest, type EnrichResponse, type Profile } from './contract.js';
+import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
+import type { CreditStore, InputKind, LedgerOutcome, ProfileCacheStore } from './ports.js';
+import type { Lookup, Provider } from './providers/types.js';
+import { runWaterfall, type WaterfallResult } from './waterfall.js';
+import type { Clock } from '../lib/clock.js';
+import { DAY_MS } from '../lib/clock.js';
+
+export interface EnrichSettings {
+  cacheTtlDays: number;
+  jobChangeWindowDays: number;
+  providerTimeoutMs: number;
+  minConfidence: number;
+}
+
+export interface EnrichContext {
+  accountId: string;
+  /** Monthly credit limit of the account; 0 = none. */
+  monthlyLimit: number;
+  apiKeyId?: string | undefined;
+  connectionId?: string | undefined;
+  /** A retried job passes the same key: it is charged once, and never refused for the limit it already paid. */
+  idempotencyKey?: string | undefined;
+  /** When the request started (performance.now()), so latency covers the whole HTTP handling. */
+  startedAt?: number | undefined;
+  /** Skip the cache (a job-change re-check wants fresh data even when a recent answer is cached). */
+  bypassCache?: boolean | undefined;
+}
+
+export type ErrorBody = { error: string; message: string };
+export type EnrichOutcome = { status: 200; body: EnrichResponse } | { status: 400 | 402 | 502 | 503; body: ErrorBody };
+
+export interface EnrichMetrics {
+  enrichment(provider: string, outcome: LedgerOutcome | 'cache_hit'): void;
+  credits(n: number): void;
+  providerCall(provider: string, outcome: string, seconds: number): void;
+}
+
+export interface EnricherDeps {
+  providers: readonly Provider[];
+  cache: ProfileCacheStore;
+  credits: CreditStore;
+  clock: Clock;
+  settings: EnrichSettings;
+  metrics?: EnrichMetrics | undefined;
+}
+
+interface Resolved {
+  profile: Profile;
+  confidence: number;
+  provider: string;
+}
+
+type Shared = { kind: 'found'; resolved: Resolved } | Exclude<WaterfallResult, { kind: 'found' }>;
+
+export interface Enricher {
+  enrich(request: EnrichRequest, ctx: EnrichContext): Promise<EnrichOutcome>;
+  /** True when at least one provider in the waterfall is configured. */
+  readonly configured: boolean;
+  readonly activeProviders: string[];
+}
+
+export function createEnricher(deps: EnricherDeps): Enricher {
+  const { cache, credits, clock, settings, metrics } = deps;
+  const providers = deps.providers.filter((p) => p.configured);
+  const inFlight = new Map<string, Promise<Shared>>();
+  // Credits of requests still waiting on a provider, per account: two concurrent requests must not both slip
+  // under the monthly limit.
+  const reserved = new Map<string, number>();
+
+  function cacheKeys(lookup: Lookup, profile?: Profile): string[] {
+    const keys = new Set<string>();
+    if (lookup.email) keys.add(`email:${lookup.email}`);
+    if (lookup.linkedin_url) keys.add(`linkedin:${lookup.linkedin_url}`);
+    const pe = profile?.email ? canonicalEmail(profile.email) : null;
+    const pl = profile?.linkedin_url ? canonicalLinkedInUrl(profile.linkedin_url) : null;
+    if (pe) keys.add(`email:${pe}`);
+    if (pl) keys.add(`linkedin:${pl}`);
+    return [...keys];
+  }
+
+  async function resolve(lookup: Lookup): Promise<Shared> {
+    const result = await runWaterfall(providers, lookup, {
+      timeoutMs: settings.providerTimeoutMs,
+      minConfidence: settings.minConfidence,
+      onAttempt: (p, outcome, ms) => metrics?.providerCall(p, outcome, ms / 1000),
+    });
+    if (result.kind !== 'found') return result;
+    const now = clock.now();
+    const profile = normalizeProfile(result.hit.profile, {
+      seniorityHint: result.hit.seniorityHint ?? null,
+      windowDays: settings.jobChangeWindowDays,
+      now: new Date(now),
+    });
+    const resolved = { profile, confidence: clampConfidence(result.hit.confidence), provider: result.provider };
+    if (settings.cacheTtlDays > 0) {
+      cache.put(cacheKeys(lookup, profile), { ...resolved, fetchedAt: now }, now + settings.cacheTtlDays * DAY_MS);
+    }
+    return { kind: 'found', resolved };
+  }
+
+  /** Concurrent identical requests share one provider call. */
+  function singleFlight(lookup: Lookup): Promise<Shared> {
+    const key = `${lookup.email ?? ''}|${lookup.linkedin_url ?? ''}`;
+    let p = inFlight.get(key);
+    if (!p) {
+      p = resolve(lookup).finally(() => inFlight.delete(key));
+      inFlight.set(key, p);
+    }
+    return p;
+  }
+
+  return {
+    configured: providers.length > 0,
+    activeProviders: providers.map((p) => p.name),
+    async enrich(request, ctx) {
+      const started = ctx.startedAt ?? performance.now();
+      const latency = () => Math.max(0, Math.round(performance.now() - started));
+
+      const lookup: Lookup = {};
+      if (request.email !== undefined) {
+        const e = canonicalEmail(request.email);
+        if (!e) return { status: 400, body: ERRORS.badRequest('email is not a valid email address').body };
+        lookup.email = e;
+      }
+      if (request.linkedin_url !== undefined) {
+        const l = canonicalLinkedInUrl(request.linkedin_url);
+        if (!l) return { status: 400, body: ERRORS.badRequest('linkedin_url is not a LinkedIn profile URL').body };
+        lookup.linkedin_url = l;
+      }
+      if (!lookup.email && !lookup.linkedin_url) return { status: 400, body: ERRORS.badRequest().body };
+      const inputKind: InputKind = lookup.email && lookup.linkedin_url ? 'both' : lookup.email ? 'email' : 'linkedin_url';
+
+      const charge = (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }) => {
+        const written = credits.record({
+          accountId: ctx.accountId,
+          apiKeyId: ctx.apiKeyId,
+          connectionId: ctx.connectionId,
+          inputKind,
+          outcome,
+          found: outcome === 'found',
+          cacheHit: r.cacheHit,
+          provider: r.provider,
+          credits: r.credits,
+          latencyMs: latency(),
+          idempotencyKey: ctx.idempotencyKey,
+          at: clock.now(),
+        });
+        if (written) {
+          metrics?.enrichment(r.provider ?? 'none', r.cacheHit ? 'cache_hit' : outcome);
+          if (r.credits > 0) metrics?.credits(r.credits);
+        }
+      };
+
+      if (providers.length === 0) {
+        charge('failed', { provider: null, cacheHit: false, credits: 0 });
+        return { status: 503, body: ERRORS.notConfigured().body };
+      }
+
+      const replay = ctx.idempotencyKey ? credits.findByIdempotencyKey(ctx.idempotencyKey) : undefined;
+      const overLimit = () => {
+        if (replay || ctx.monthlyLimit <= 0) return false;
+        const used = credits.creditsThisMonth(ctx.accountId, clock.now()) + (reserved.get(ctx.accountId) ?? 0);
+        return used + CREDITS_PER_FOUND > ctx.monthlyLimit;
+      };
+
+      if (settings.cacheTtlDays > 0 && !ctx.bypassCache) {
+        const hit = cache.get(cacheKeys(lookup), clock.now());
+        if (hit) {
+          if (overLimit()) {
+            charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+            return { status: 402, body: ERRORS.paymentRequired().body };
+          }
+          charge('found', { provider: hit.provider, cacheHit: true, credits: CREDITS_PER_FOUND });
+          return { status: 200, body: found(hit, true, latency()) };
+        }
+      }
+
+      if (overLimit()) {
+        charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+        return { status: 402, body: ERRORS.paymentRequired().body };
+      }
+      reserved.set(ctx.accountId, (reserved.get(ctx.accountId) ?? 0) + CREDITS_PER_FOUND);
+      let shared: Shared;
+      try {
+        shared = await singleFlight(lookup);
+      } finally {
+        const left = (reserved.get(ctx.accountId) ?? CREDITS_PER_FOUND) - CREDITS_PER_FOUND;
+        if (left > 0) reserved.set(ctx.accountId, left);
+        else reserved.delete(ctx.accountId);
+      }
+
+      switch (shared.kind) {
+        case 'found':
+          charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
+          return { status: 200, body: found(shared.resolved, false, latency()) };
+        case 'not_found':
+          charge('not_found', { provider: null, cacheHit: false, credits: 0 });
+          return {
+            status: 200,
+            body: { profile: null, found: false, confidence: 0, credits_charged: 0, cache_hit: false, latency_ms: latency(), error: 'Profile not found' },
+          };
+        case 'failed':
+          charge('failed', { provider: null, cacheHit: false, credits: 0 });
+          return { status: 502, body: ERRORS.badGateway().body };
+        case 'not_configured':
+          charge('failed', { provider: null, cacheHit: false, credits: 0 });
+          return { status: 503, body: ERRORS.notConfigured().body };
+      }
+    },
+  };
+}
+
+function found(r: Resolved, cacheHit: boolean, latencyMs: number): EnrichResponse {
+  return {
+    profile: r.profile,
+    found: true,
+    confidence: r.confidence,
+    source_provider: r.provider,
+    credits_charged: CREDITS_PER_FOUND,
+    cache_hit: cacheHit,
+    latency_ms: latencyMs,
+  };
+}
+
+function clampConfidence(c: number): number {
+  return Math.max(0, Math.min(100, Math.round(Number.isFinite(c) ? c : 0)));
+}

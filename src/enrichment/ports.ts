@@ -1,0 +1,47 @@
+// What the enrichment core needs from storage, as small interfaces (the core imports no SQL).
+import type { Profile } from './contract.js';
+
+export interface CachedProfile {
+  profile: Profile;
+  confidence: number;
+  provider: string;
+  fetchedAt: number;
+}
+
+export interface ProfileCacheStore {
+  /** The first live entry among the keys, in order. */
+  get(keys: string[], now: number): CachedProfile | undefined;
+  put(keys: string[], entry: CachedProfile, expiresAt: number): void;
+}
+
+export type InputKind = 'email' | 'linkedin_url' | 'both';
+export type LedgerOutcome = 'found' | 'not_found' | 'failed' | 'rejected';
+
+export interface LedgerEntry {
+  accountId: string;
+  apiKeyId?: string | undefined;
+  connectionId?: string | undefined;
+  inputKind: InputKind;
+  outcome: LedgerOutcome;
+  found: boolean;
+  cacheHit: boolean;
+  provider: string | null;
+  credits: number;
+  latencyMs: number;
+  idempotencyKey?: string | undefined;
+  at: number;
+}
+
+export interface CreditStore {
+  /** Credits charged to the account since the start of the calendar month (UTC) containing `now`. */
+  creditsThisMonth(accountId: string, now: number): number;
+  /** Returns false when an entry with the same idempotency key already exists (nothing written). */
+  record(entry: LedgerEntry): boolean;
+  /** The credits an earlier request with this idempotency key was charged, if any. */
+  findByIdempotencyKey(key: string): { credits: number; found: boolean } | undefined;
+}
+
+export interface DatasetStore {
+  findByEmail(email: string): { profile: Profile; confidence: number } | undefined;
+  findByLinkedIn(url: string): { profile: Profile; confidence: number } | undefined;
+}

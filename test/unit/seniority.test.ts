@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SENIORITY_LEVELS, type Seniority } from '../../src/enrichment/contract.js';
+import {
+  classifyTitle,
+  higherSeniority,
+  resolveSeniority,
+  seniorityFromHint,
+  seniorityOf,
+} from '../../src/enrichment/seniority.js';
+
+interface TitleCase {
+  title: string;
+  seniority: Seniority | null;
+}
+const TITLES: TitleCase[] = JSON.parse(
+  readFileSync(new URL('../fixtures/seniority-titles.json', import.meta.url), 'utf8'),
+) as TitleCase[];
+
+describe('seniorityOf: the title table', () => {
+  it('has at least 170 titles covering every level and "no title"', () => {
+    expect(TITLES.length).toBeGreaterThanOrEqual(170);
+    for (const level of [...SENIORITY_LEVELS, null]) {
+      expect(TITLES.filter((t) => t.seniority === level).length, String(level)).toBeGreaterThanOrEqual(level ? 15 : 3);
+    }
+    expect(new Set(TITLES.map((t) => t.title)).size).toBe(TITLES.length);
+  });
+
+  it.each(TITLES)('$title → $seniority', ({ title, seniority }) => {
+    expect(seniorityOf(title)).toBe(seniority);
+  });
+
+  // The traps of the issue must stay in the table, with these answers.
+  it.each([
+    ['Executive Assistant to the CEO', 'Individual'],
+    ['Assistant to the VP', 'Individual'],
+    ['Account Executive', 'Individual'],
+    ['Senior Account Executive', 'Senior'],
+    ['Internal Auditor', 'Individual'],
+    ['International Sales Manager', 'Manager'],
+    ['Internship Coordinator', 'Individual'],
+    ['Vice President', 'VP'],
+    ['Senior Vice President', 'VP'],
+    ['SVP', 'VP'],
+    ['EVP', 'VP'],
+    ['Executive Vice President', 'VP'],
+    ['Senior Product Manager', 'Manager'],
+    ['Senior Director', 'Director'],
+    ['Product Owner', 'Individual'],
+    ['Owner', 'C-Level'],
+    ['Chief of Staff', 'Director'],
+    ['Director of Photography', 'Director'],
+    ['Board Director', 'Director'],
+    ['Non-Executive Director', 'Director'],
+    ['EVP & CFO', 'C-Level'],
+    ['Director / Founder', 'C-Level'],
+    ['VP Sales @ Acme', 'VP'],
+    ['Founder | CEO | Speaker', 'C-Level'],
+    ['CEO, Acme Inc.', 'C-Level'],
+    ['Managing Director', 'C-Level'],
+    ['Geschäftsführer', 'C-Level'],
+  ] as const)('trap %s → %s is pinned in the fixture', (title, level) => {
+    expect(TITLES.find((t) => t.title === title)?.seniority).toBe(level);
+  });
+});
+
+describe('seniorityOf: noise does not change the answer', () => {
+  const samples = TITLES.filter((t) => t.seniority !== null && !/[@|,]/.test(t.title)).slice(0, 60);
+  const variants: [string, (t: string) => string][] = [
+    ['upper case', (t) => t.toUpperCase()],
+    ['lower case', (t) => t.toLowerCase()],
+    ['surrounding spaces', (t) => `   ${t}\t `],
+    ['emoji around', (t) => `✨ ${t} 🚀`],
+    ['employer after @', (t) => `${t} @ Northwind Chief Owner Labs`],
+    ['employer after "at"', (t) => `${t} at President Foods`],
+    ['parenthesised region', (t) => `${t} (EMEA)`],
+  ];
+  for (const [name, transform] of variants) {
+    it(`${name}`, () => {
+      for (const { title, seniority } of samples) expect(seniorityOf(transform(title)), title).toBe(seniority);
+    });
+  }
+
+  it('returns null only when there is no title', () => {
+    for (const t of [null, undefined, '', '   ', '\n', '🚀', ' - ', 'N/A', 'n/a', 'none']) expect(seniorityOf(t)).toBeNull();
+    expect(seniorityOf('Acme')).toBe('Individual');
+    expect(seniorityOf('42')).toBe('Individual');
+  });
+
+  it('tokenises on word boundaries, not substrings', () => {
+    expect(seniorityOf('Internal Communications')).toBe('Individual');
+    expect(seniorityOf('International Relations')).toBe('Individual');
+    expect(seniorityOf('Headquarters Receptionist')).toBe('Individual');
+    expect(seniorityOf('Vice President')).toBe('VP');
+    expect(seniorityOf('Presidential Campaign Staffer')).toBe('Individual');
+    expect(seniorityOf('Ownership Analyst')).toBe('Individual');
+    expect(seniorityOf('Directory Services Admin')).toBe('Individual');
+  });
+
+  it('the highest level wins across several roles', () => {
+    expect(seniorityOf('Senior Engineer / Team Lead / Founder')).toBe('C-Level');
+    expect(seniorityOf('Intern, later Manager')).toBe('Manager');
+    expect(seniorityOf('Board Member | VP Finance')).toBe('VP');
+  });
+});
+
+describe('classifyTitle', () => {
+  it('tells a keyword level from the plain-role fallback', () => {
+    expect(classifyTitle('Software Engineer')).toEqual({ level: 'Individual', fromKeyword: false });
+    expect(classifyTitle('Junior Developer')).toEqual({ level: 'Individual', fromKeyword: true });
+    expect(classifyTitle('VP Sales')).toEqual({ level: 'VP', fromKeyword: true });
+    expect(classifyTitle('Executive Assistant to the CEO')).toEqual({ level: 'Individual', fromKeyword: true });
+    expect(classifyTitle('Product Owner')).toEqual({ level: 'Individual', fromKeyword: false });
+    expect(classifyTitle('')).toBeNull();
+  });
+});
+
+describe('seniorityFromHint', () => {
+  it.each([
+    ['cxo', 'C-Level'],
+    ['owner', 'C-Level'],
+    ['vp', 'VP'],
+    ['director', 'Director'],
+    ['partner', 'Director'],
+    ['manager', 'Manager'],
+    ['senior', 'Senior'],
+    ['entry', 'Individual'],
+    ['training', 'Intern'],
+    ['unpaid', 'Intern'],
+  ] as const)('peopledatalabs %s → %s', (level, expected) => {
+    expect(seniorityFromHint('peopledatalabs', [level])).toBe(expected);
+    expect(seniorityFromHint('peopledatalabs', level)).toBe(expected);
+  });
+
+  it.each([
+    ['owner', 'C-Level'],
+    ['founder', 'C-Level'],
+    ['c_suite', 'C-Level'],
+    ['vp', 'VP'],
+    ['head', 'Director'],
+    ['director', 'Director'],
+    ['partner', 'Director'],
+    ['manager', 'Manager'],
+    ['senior', 'Senior'],
+    ['entry', 'Individual'],
+    ['intern', 'Intern'],
+  ] as const)('apollo %s → %s', (level, expected) => {
+    expect(seniorityFromHint('apollo', level)).toBe(expected);
+  });
+
+  it('the highest of several PDL levels wins, by our order (manager above senior)', () => {
+    expect(seniorityFromHint('peopledatalabs', ['cxo', 'owner', 'cxo'])).toBe('C-Level');
+    expect(seniorityFromHint('peopledatalabs', ['partner', 'vp'])).toBe('VP');
+    expect(seniorityFromHint('peopledatalabs', ['senior', 'manager'])).toBe('Manager');
+    expect(seniorityFromHint('peopledatalabs', ['unpaid', 'entry'])).toBe('Individual');
+  });
+
+  it('ignores unknown values, case and separators', () => {
+    expect(seniorityFromHint('peopledatalabs', ['bogus'])).toBeNull();
+    expect(seniorityFromHint('peopledatalabs', ['bogus', 'Director'])).toBe('Director');
+    expect(seniorityFromHint('apollo', 'C-Suite')).toBe('C-Level');
+    expect(seniorityFromHint('apollo', ' VP ')).toBe('VP');
+    expect(seniorityFromHint('apollo', 'c_suite')).toBe('C-Level');
+    // vocabularies are per provider: "head" and "founder" are Apollo words, "cxo" is PDL's
+    expect(seniorityFromHint('peopledatalabs', 'head')).toBeNull();
+    expect(seniorityFromHint('apollo', 'cxo')).toBeNull();
+  });
+
+  it('returns null for no levels', () => {
+    expect(seniorityFromHint('peopledatalabs', null)).toBeNull();
+    expect(seniorityFromHint('peopledatalabs', undefined)).toBeNull();
+    expect(seniorityFromHint('peopledatalabs', [])).toBeNull();
+    expect(seniorityFromHint('apollo', '')).toBeNull();
+  });
+});
+
+describe('resolveSeniority: the title decides when it has a level keyword, else the hint', () => {
+  it.each([
+    ['VP Sales', 'Director', 'VP'], // title keyword wins over the hint
+    ['Senior Director', 'C-Level', 'Director'],
+    ['Junior Developer', 'Senior', 'Individual'], // "junior" is evidence, not a fallback
+    ['Executive Assistant to the CEO', 'C-Level', 'Individual'],
+    ['Acme', 'VP', 'VP'], // no level keyword: the hint decides
+    ['Software Engineer', 'Senior', 'Senior'],
+    ['Product Owner', 'Senior', 'Senior'],
+    ['Software Engineer', null, 'Individual'], // no hint: plain role
+    ['Software Engineer', undefined, 'Individual'],
+    [null, 'Director', 'Director'], // no title: the hint
+    ['   ', 'Manager', 'Manager'],
+    [null, null, null],
+    ['', undefined, null],
+  ] as const)('title %j + hint %j → %j', (title, hint, expected) => {
+    expect(resolveSeniority(title, hint)).toBe(expected);
+  });
+});
+
+describe('higherSeniority', () => {
+  it('orders the seven levels', () => {
+    const order: Seniority[] = ['Intern', 'Individual', 'Senior', 'Manager', 'Director', 'VP', 'C-Level'];
+    for (let i = 1; i < order.length; i++) {
+      expect(higherSeniority(order[i - 1], order[i])).toBe(order[i]);
+      expect(higherSeniority(order[i], order[i - 1])).toBe(order[i]);
+    }
+    expect(higherSeniority(null, 'Intern')).toBe('Intern');
+    expect(higherSeniority(undefined, null)).toBeNull();
+  });
+});
