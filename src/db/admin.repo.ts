@@ -1,0 +1,140 @@
+// Read models of the admin pages (dashboard counts, jobs, audit search, credits per day) and the admin
+// sessions. The admin layer never runs SQL itself: every query it needs lives here, prepared once.
+import type { Db } from './open.js';
+import type { JobState } from '../jobs/queue.js';
+
+export interface AdminSessionRow {
+  id_hash: string;
+  csrf_token: string;
+  password_fp: string;
+  flash_json: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface AdminJobRow {
+  id: number;
+  name: string;
+  connection_id: string | null;
+  crm: string | null;
+  payload_json: string;
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  run_at: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface AuditSearchRow {
+  id: number;
+  connection_id: string;
+  crm: string | null;
+  object_type: string;
+  contact_id: string;
+  email: string | null;
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+  status: 'written' | 'failed';
+  error: string | null;
+  job_id: number | null;
+  run_id: string | null;
+  created_at: number;
+}
+
+export interface CreditDayRow {
+  account_id: string;
+  account: string;
+  day: string;
+  requests: number;
+  found: number;
+  cache_hits: number;
+  credits: number;
+}
+
+export type JobCounts = Record<JobState, number>;
+
+const JOB_COLUMNS = `j.id, j.name, j.connection_id, c.crm, j.payload_json, j.state, j.attempts, j.max_attempts, j.last_error, j.run_at,
+  j.created_at, j.updated_at, j.finished_at`;
+
+/** `%` and `_` typed by the admin are literal characters, not wildcards. */
+function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function createAdminRepo(db: Db) {
+  const sessionGet = db.prepare<[string], AdminSessionRow>('SELECT * FROM admin_sessions WHERE id_hash = ?');
+  const sessionInsert = db.prepare(
+    `INSERT INTO admin_sessions (id_hash, csrf_token, password_fp, flash_json, created_at, last_seen_at, expires_at)
+     VALUES (?, ?, ?, NULL, ?, ?, ?)`,
+  );
+  const sessionTouch = db.prepare('UPDATE admin_sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?');
+  const sessionFlash = db.prepare('UPDATE admin_sessions SET flash_json = ? WHERE id_hash = ?');
+  const sessionDelete = db.prepare('DELETE FROM admin_sessions WHERE id_hash = ?');
+  const sessionPurge = db.prepare('DELETE FROM admin_sessions WHERE expires_at < ?');
+
+  const jobCounts = db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state');
+  const recentJobs = db.prepare<[number], AdminJobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
+  );
+  const jobsInState = db.prepare<[string, number], AdminJobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id WHERE j.state = ?
+      ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
+  );
+  const auditRecent = db.prepare<[number], AuditSearchRow>(
+    `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id ORDER BY l.created_at DESC, l.id DESC LIMIT ?`,
+  );
+  const auditByEmail = db.prepare<[string, number], AuditSearchRow>(
+    `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id
+      WHERE l.email LIKE ? ESCAPE '\\' ORDER BY l.created_at DESC, l.id DESC LIMIT ?`,
+  );
+  const creditsDaily = db.prepare<[number], CreditDayRow>(
+    `SELECT a.id AS account_id, a.name AS account, strftime('%Y-%m-%d', l.created_at / 1000, 'unixepoch') AS day,
+            COUNT(*) AS requests, SUM(l.found) AS found, SUM(l.cache_hit) AS cache_hits, SUM(l.credits) AS credits
+       FROM credit_ledger l JOIN accounts a ON a.id = l.account_id
+      WHERE l.created_at >= ? GROUP BY a.id, day ORDER BY a.name, day`,
+  );
+  const lastRuns = db.prepare<[], { connection_id: string; mode: string; state: string; created_at: number; finished_at: number | null }>(
+    `SELECT r.connection_id, r.mode, r.state, r.created_at, r.finished_at FROM sync_runs r
+      WHERE r.created_at = (SELECT MAX(created_at) FROM sync_runs x WHERE x.connection_id = r.connection_id AND x.mode = r.mode)`,
+  );
+
+  return {
+    sessions: {
+      get: (idHash: string) => sessionGet.get(idHash),
+      create(p: { idHash: string; csrfToken: string; passwordFp: string; now: number; expiresAt: number }): void {
+        sessionInsert.run(p.idHash, p.csrfToken, p.passwordFp, p.now, p.now, p.expiresAt);
+      },
+      touch(idHash: string, now: number, expiresAt: number): void {
+        sessionTouch.run(now, expiresAt, idHash);
+      },
+      setFlash(idHash: string, flashJson: string | null): void {
+        sessionFlash.run(flashJson, idHash);
+      },
+      delete(idHash: string): void {
+        sessionDelete.run(idHash);
+      },
+      purgeExpired: (now: number) => sessionPurge.run(now).changes,
+    },
+    jobCounts(): JobCounts {
+      const out: JobCounts = { queued: 0, running: 0, retry: 0, succeeded: 0, dead: 0 };
+      for (const r of jobCounts.all()) out[r.state] = r.n;
+      return out;
+    },
+    recentJobs: (limit = 50) => recentJobs.all(limit),
+    deadJobs: (limit = 100) => jobsInState.all('dead', limit),
+    /** Audit rows whose contact email contains `term` (all recent rows when empty). */
+    searchAudit(term: string, limit = 200): AuditSearchRow[] {
+      const t = term.trim();
+      return t ? auditByEmail.all(likePattern(t), limit) : auditRecent.all(limit);
+    },
+    creditsDaily: (since: number) => creditsDaily.all(since),
+    /** The latest run of each connection and mode (for the schedules page). */
+    lastRuns: () => lastRuns.all(),
+  };
+}
+export type AdminRepo = ReturnType<typeof createAdminRepo>;

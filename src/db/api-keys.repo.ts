@@ -1,0 +1,63 @@
+// API keys: gtm_live_<random>; only the SHA-256 is stored, with a short prefix so admins can tell keys apart.
+import type { Db } from './open.js';
+import { newId } from './ids.js';
+import { randomToken, sha256Hex } from '../lib/crypto.js';
+
+export const API_KEY_PREFIX = 'gtm_live_';
+
+export interface ApiKeyRow {
+  id: string;
+  account_id: string;
+  prefix: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiKeyPrincipal {
+  keyId: string;
+  accountId: string;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+export function createApiKeysRepo(db: Db) {
+  const insert = db.prepare('INSERT INTO api_keys (id, account_id, prefix, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const byHash = db.prepare<[string], { id: string; account_id: string }>(
+    'SELECT id, account_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
+  );
+  const touch = db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
+  const revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  const list = db.prepare<[], ApiKeyRow & { account_name: string }>(
+    `SELECT k.id, k.account_id, k.prefix, k.label, k.created_at, k.last_used_at, k.revoked_at, a.name AS account_name
+       FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.created_at DESC`,
+  );
+  // last_used_at is advisory: writing it on every request would put a disk write on the hot path.
+  const lastTouched = new Map<string, number>();
+
+  return {
+    create(accountId: string, label?: string): { id: string; key: string } {
+      const key = API_KEY_PREFIX + randomToken(24);
+      const id = newId('key');
+      insert.run(id, accountId, key.slice(0, API_KEY_PREFIX.length + 6), sha256Hex(key), label ?? null, new Date().toISOString());
+      return { id, key };
+    },
+    authenticate(key: string, now = Date.now()): ApiKeyPrincipal | undefined {
+      if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return undefined;
+      const row = byHash.get(sha256Hex(key));
+      if (!row) return undefined;
+      const last = lastTouched.get(row.id) ?? 0;
+      if (now - last >= TOUCH_EVERY_MS) {
+        lastTouched.set(row.id, now);
+        touch.run(new Date(now).toISOString(), row.id);
+      }
+      return { keyId: row.id, accountId: row.account_id };
+    },
+    revoke(id: string): boolean {
+      return revoke.run(new Date().toISOString(), id).changes > 0;
+    },
+    list: () => list.all(),
+  };
+}
+export type ApiKeysRepo = ReturnType<typeof createApiKeysRepo>;

@@ -1,0 +1,51 @@
+// The local dataset provider's storage: profiles imported by `crm-enrich dataset import`, keyed by canonical
+// email and LinkedIn URL (either may be absent, not both).
+import type { Db } from './open.js';
+import type { DatasetStore } from '../enrichment/ports.js';
+import { Profile } from '../enrichment/contract.js';
+
+export function createDatasetRepo(db: Db) {
+  const byEmail = db.prepare<[string], { profile_json: string; confidence: number }>('SELECT profile_json, confidence FROM dataset_profiles WHERE email = ?');
+  const byLinkedIn = db.prepare<[string], { profile_json: string; confidence: number }>(
+    'SELECT profile_json, confidence FROM dataset_profiles WHERE linkedin_url = ?',
+  );
+  const findIds = db.prepare<[string | null, string | null], { id: number }>('SELECT id FROM dataset_profiles WHERE email = ? OR linkedin_url = ?');
+  const insert = db.prepare('INSERT INTO dataset_profiles (email, linkedin_url, profile_json, confidence, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const update = db.prepare('UPDATE dataset_profiles SET email = ?, linkedin_url = ?, profile_json = ?, confidence = ?, updated_at = ? WHERE id = ?');
+  const del = db.prepare('DELETE FROM dataset_profiles WHERE id = ?');
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dataset_profiles');
+
+  const decode = (row: { profile_json: string; confidence: number } | undefined) => {
+    if (!row) return undefined;
+    const parsed = Profile.safeParse(JSON.parse(row.profile_json));
+    return parsed.success ? { profile: parsed.data, confidence: row.confidence } : undefined;
+  };
+
+  const repo = {
+    findByEmail: (email: string) => decode(byEmail.get(email)),
+    findByLinkedIn: (url: string) => decode(byLinkedIn.get(url)),
+    /**
+     * Upsert by email and by LinkedIn URL. When the two keys point at two different stored records, the new
+     * record replaces both (the newest import is the truth), so a person never ends up split across rows.
+     */
+    upsert(p: { email: string | null; linkedin_url: string | null; profile: Profile; confidence: number }): 'inserted' | 'updated' {
+      const now = new Date().toISOString();
+      const ids = findIds.all(p.email, p.linkedin_url).map((r) => r.id);
+      const json = JSON.stringify(p.profile);
+      if (ids.length === 0) {
+        insert.run(p.email, p.linkedin_url, json, p.confidence, now);
+        return 'inserted';
+      }
+      const [keep, ...rest] = ids;
+      for (const id of rest) del.run(id);
+      update.run(p.email, p.linkedin_url, json, p.confidence, now, keep!);
+      return 'updated';
+    },
+    count: () => count.get()!.n,
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+  } satisfies DatasetStore & Record<string, unknown>;
+  return repo;
+}
+export type DatasetRepo = ReturnType<typeof createDatasetRepo>;

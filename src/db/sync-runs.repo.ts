@@ -1,0 +1,103 @@
+// Sync runs (with their checkpoint, so a restart resumes), per-connection sync state (high-water marks) and
+// schedules.
+import type { Db } from './open.js';
+import { newId } from './ids.js';
+
+export type SyncMode = 'new' | 'backfill' | 'job-changes';
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface RunCounts {
+  checked: number;
+  enriched: number;
+  written: number;
+  changed: number;
+  tasks: number;
+  credits: number;
+  errors: number;
+  skipped: number;
+}
+
+export const emptyCounts = (): RunCounts => ({ checked: 0, enriched: 0, written: 0, changed: 0, tasks: 0, credits: 0, errors: 0, skipped: 0 });
+
+export interface RunRow {
+  id: string;
+  connection_id: string;
+  mode: SyncMode;
+  trigger: string;
+  state: RunState;
+  checkpoint_json: string | null;
+  total: number | null;
+  counts_json: string;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface ScheduleRow {
+  connection_id: string;
+  mode: SyncMode;
+  cron: string;
+  enabled: number;
+  updated_at: number;
+}
+
+export function createSyncRunsRepo(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO sync_runs (id, connection_id, mode, trigger, state, counts_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+  );
+  const get = db.prepare<[string], RunRow>('SELECT * FROM sync_runs WHERE id = ?');
+  const active = db.prepare<[string, string], RunRow>(
+    `SELECT * FROM sync_runs WHERE connection_id = ? AND mode = ? AND state IN ('queued', 'running') ORDER BY created_at LIMIT 1`,
+  );
+  const recent = db.prepare<[string, number], RunRow>('SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at DESC LIMIT ?');
+  const start = db.prepare(`UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?`);
+  const progress = db.prepare('UPDATE sync_runs SET checkpoint_json = ?, counts_json = ?, total = COALESCE(?, total) WHERE id = ?');
+  const finish = db.prepare('UPDATE sync_runs SET state = ?, error = ?, finished_at = ? WHERE id = ?');
+  const getState = db.prepare<[string, string], { value: string }>('SELECT value FROM sync_state WHERE connection_id = ? AND key = ?');
+  const putState = db.prepare(
+    'INSERT INTO sync_state (connection_id, key, value) VALUES (?, ?, ?) ON CONFLICT (connection_id, key) DO UPDATE SET value = excluded.value',
+  );
+  const schedules = db.prepare<[], ScheduleRow>('SELECT * FROM schedules ORDER BY connection_id, mode');
+  const schedulesOf = db.prepare<[string], ScheduleRow>('SELECT * FROM schedules WHERE connection_id = ? ORDER BY mode');
+  const putSchedule = db.prepare(
+    `INSERT INTO schedules (connection_id, mode, cron, enabled, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (connection_id, mode) DO UPDATE SET cron = excluded.cron, enabled = excluded.enabled, updated_at = excluded.updated_at`,
+  );
+  const schedulesVersion = db.prepare<[], { v: string }>(`SELECT COALESCE(MAX(updated_at), 0) || ':' || COUNT(*) AS v FROM schedules`);
+
+  return {
+    create(connectionId: string, mode: SyncMode, trigger: string, now: number): RunRow {
+      const id = newId('run');
+      insert.run(id, connectionId, mode, trigger, JSON.stringify(emptyCounts()), now);
+      return get.get(id)!;
+    },
+    get: (id: string) => get.get(id),
+    active: (connectionId: string, mode: SyncMode) => active.get(connectionId, mode),
+    recent: (connectionId: string, limit = 10) => recent.all(connectionId, limit),
+    markStarted(id: string, now: number): void {
+      start.run(now, id);
+    },
+    saveProgress(id: string, checkpoint: unknown, counts: RunCounts, total?: number | null): void {
+      progress.run(JSON.stringify(checkpoint), JSON.stringify(counts), total ?? null, id);
+    },
+    finish(id: string, state: 'succeeded' | 'failed', error: string | null, now: number): void {
+      finish.run(state, error, now, id);
+    },
+    getState: (connectionId: string, key: string) => getState.get(connectionId, key)?.value,
+    putState(connectionId: string, key: string, value: string): void {
+      putState.run(connectionId, key, value);
+    },
+    schedules: () => schedules.all(),
+    schedulesOf: (connectionId: string) => schedulesOf.all(connectionId),
+    putSchedule(connectionId: string, mode: SyncMode, cron: string, enabled: boolean, now: number): void {
+      putSchedule.run(connectionId, mode, cron, enabled ? 1 : 0, now);
+    },
+    /** Changes whenever any schedule changes: the scheduler polls it to pick up edits made by another process. */
+    schedulesVersion: () => schedulesVersion.get()!.v,
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+  };
+}
+export type SyncRunsRepo = ReturnType<typeof createSyncRunsRepo>;

@@ -1,0 +1,251 @@
+// The durable job queue on SQLite: an explicit state machine with an allowed-transitions table, claims inside
+// an immediate transaction with a lease, every attempt recorded. A connection never has two batches running at
+// once, so its CRM sees one writer and its syncs never overlap.
+import type { Db } from '../db/open.js';
+import { backoffMs, type RetryDecision } from '../lib/errors.js';
+import type { Clock } from '../lib/clock.js';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'retry' | 'dead';
+
+/** Allowed transitions; anything else is a bug and throws. */
+export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  queued: ['running'],
+  running: ['succeeded', 'retry', 'dead', 'queued'], // queued = released at shutdown, waiting for re-auth, or yielding
+  retry: ['running'],
+  dead: ['queued'], // an admin retries it
+  succeeded: [],
+};
+
+export function assertTransition(from: JobState, to: JobState): void {
+  if (!TRANSITIONS[from].includes(to)) throw new Error(`job state transition ${from} → ${to} is not allowed`);
+}
+
+export interface JobRow {
+  id: number;
+  name: string;
+  connection_id: string | null;
+  dedupe_key: string | null;
+  payload_json: string;
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_until: number | null;
+  leased_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface EnqueueOptions {
+  connectionId?: string | null;
+  /** A second enqueue with the same key is a no-op (webhook redelivery, double scheduling). */
+  dedupeKey?: string;
+  runAt?: number;
+  maxAttempts?: number;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  /** Batch size per job name (contact jobs are claimed up to 100 at a time; runs one by one). */
+  batchSize: (name: string) => number;
+  /** Only these job names (the CLI claims only its own run). */
+  names?: readonly string[];
+  /** Only this job id. */
+  jobId?: number;
+}
+
+export interface QueueOptions {
+  clock: Clock;
+  defaultMaxAttempts?: number;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+export type Queue = ReturnType<typeof createQueue>;
+
+export function createQueue(db: Db, opts: QueueOptions) {
+  const { clock } = opts;
+  const maxAttemptsDefault = opts.defaultMaxAttempts ?? 8;
+  const backoff = opts.backoff ?? { baseMs: 2_000, maxMs: 30 * 60_000 };
+
+  const insert = db.prepare(
+    `INSERT INTO jobs (name, connection_id, dedupe_key, payload_json, state, attempts, max_attempts, run_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
+  );
+  const byDedupe = db.prepare<[string], { id: number }>('SELECT id FROM jobs WHERE dedupe_key = ?');
+  const get = db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?');
+  const expired = db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`);
+  const candidate = db.prepare<[number, number], { connection_id: string | null; name: string }>(
+    `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
+      WHERE j.state IN ('queued', 'retry') AND j.run_at <= ?
+        AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
+              SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))
+      ORDER BY j.run_at, j.id LIMIT 1`,
+  );
+  const candidateNamed = (names: readonly string[]) =>
+    db.prepare<unknown[], { connection_id: string | null; name: string }>(
+      `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
+        WHERE j.state IN ('queued', 'retry') AND j.run_at <= ? AND j.name IN (${names.map(() => '?').join(',')})
+          AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
+                SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))
+        ORDER BY j.run_at, j.id LIMIT 1`,
+    );
+  const candidateById = db.prepare<[number, number, number], { connection_id: string | null; name: string }>(
+    `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
+      WHERE j.id = ? AND j.state IN ('queued', 'retry') AND j.run_at <= ?
+        AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
+              SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))`,
+  );
+  const readyOf = db.prepare<[string | null, string, number, number], JobRow>(
+    `SELECT * FROM jobs WHERE connection_id IS ? AND name = ? AND state IN ('queued', 'retry') AND run_at <= ? ORDER BY run_at, id LIMIT ?`,
+  );
+  const setRunning = db.prepare(
+    `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, leased_by = ?, updated_at = ? WHERE id = ?`,
+  );
+  const attemptStart = db.prepare('INSERT INTO job_attempts (job_id, attempt, started_at) VALUES (?, ?, ?)');
+  const attemptEnd = db.prepare(
+    `UPDATE job_attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND attempt = ? AND finished_at IS NULL`,
+  );
+  const extend = db.prepare(`UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND state = 'running' AND leased_by = ?`);
+  const update = db.prepare(
+    `UPDATE jobs SET state = @state, attempts = @attempts, run_at = @run_at, lease_until = NULL, leased_by = NULL,
+       last_error = @last_error, updated_at = @now, finished_at = @finished_at WHERE id = @id`,
+  );
+
+  function transition(job: JobRow, to: JobState, fields: { attempts?: number; runAt?: number; error?: string | null; outcome: string }): void {
+    assertTransition(job.state, to);
+    const now = clock.now();
+    update.run({
+      id: job.id,
+      state: to,
+      attempts: fields.attempts ?? job.attempts,
+      run_at: fields.runAt ?? job.run_at,
+      last_error: fields.error === undefined ? job.last_error : fields.error,
+      now,
+      finished_at: to === 'succeeded' || to === 'dead' ? now : null,
+    });
+    if (job.state === 'running') attemptEnd.run(now, fields.outcome, fields.error ?? null, job.id, job.attempts);
+  }
+
+  /** Re-queues jobs whose worker died (lease expired without a heartbeat). */
+  function reclaimExpired(now: number): number {
+    const rows = expired.all(now);
+    for (const job of rows) {
+      if (job.attempts >= job.max_attempts) transition(job, 'dead', { error: 'worker lease expired', outcome: 'lease_expired' });
+      else transition(job, 'retry', { runAt: now, error: 'worker lease expired', outcome: 'lease_expired' });
+    }
+    return rows.length;
+  }
+
+  /** Only a job still leased by this worker may be finished by it (a reclaimed job belongs to someone else). */
+  function owned(id: number, workerId: string): JobRow | undefined {
+    const job = get.get(id);
+    return job && job.state === 'running' && job.leased_by === workerId ? job : undefined;
+  }
+
+  return {
+    enqueue(name: string, payload: unknown, o: EnqueueOptions = {}): { id: number; created: boolean } {
+      const now = clock.now();
+      const r = insert.run(name, o.connectionId ?? null, o.dedupeKey ?? null, JSON.stringify(payload), o.maxAttempts ?? maxAttemptsDefault, o.runAt ?? now, now, now);
+      if (r.changes > 0) return { id: Number(r.lastInsertRowid), created: true };
+      return { id: byDedupe.get(o.dedupeKey!)!.id, created: false };
+    },
+
+    /** Many jobs in one transaction (one fsync): a webhook batch of 100 events. */
+    enqueueMany(items: { name: string; payload: unknown; opts?: EnqueueOptions }[]): { created: number; duplicates: number } {
+      let created = 0;
+      db.transaction(() => {
+        for (const it of items) if (this.enqueue(it.name, it.payload, it.opts).created) created++;
+      }).immediate();
+      return { created, duplicates: items.length - created };
+    },
+
+    claim(o: ClaimOptions): JobRow[] {
+      return db
+        .transaction((): JobRow[] => {
+          const now = clock.now();
+          reclaimExpired(now);
+          const c =
+            o.jobId !== undefined
+              ? candidateById.get(o.jobId, now, now)
+              : o.names
+                ? candidateNamed(o.names).get(now, ...o.names, now)
+                : candidate.get(now, now);
+          if (!c) return [];
+          const rows = o.jobId !== undefined ? [get.get(o.jobId)!] : readyOf.all(c.connection_id, c.name, now, Math.max(1, o.batchSize(c.name)));
+          for (const job of rows) {
+            assertTransition(job.state, 'running');
+            setRunning.run(now + o.leaseMs, o.workerId, now, job.id);
+            attemptStart.run(job.id, job.attempts + 1, now);
+          }
+          return rows.map((j) => ({ ...j, state: 'running' as const, attempts: j.attempts + 1, lease_until: now + o.leaseMs, leased_by: o.workerId }));
+        })
+        .immediate();
+    },
+
+    /** Heartbeat: a long batch keeps its lease while it works. */
+    extendLease(ids: number[], workerId: string, leaseMs: number): void {
+      const now = clock.now();
+      db.transaction(() => {
+        for (const id of ids) extend.run(now + leaseMs, now, id, workerId);
+      })();
+    },
+
+    succeed(id: number, workerId: string): void {
+      db.transaction(() => {
+        const job = owned(id, workerId);
+        if (job) transition(job, 'succeeded', { error: null, outcome: 'succeeded' });
+      }).immediate();
+    },
+
+    /** Applies a retry decision: backoff and retry, wait for re-auth, or dead after max attempts. */
+    fail(id: number, workerId: string, decision: RetryDecision, message: string): JobState | undefined {
+      return db
+        .transaction((): JobState | undefined => {
+          const job = owned(id, workerId);
+          if (!job) return undefined;
+          const now = clock.now();
+          const error = message.slice(0, 2000);
+          if (decision.reauth) {
+            // The connection is marked reconnect_needed; its jobs wait, they are not dropped or counted.
+            // A minute's pause keeps a loop from spinning if the status change has not landed yet.
+            transition(job, 'queued', { attempts: job.attempts - 1, runAt: now + 60_000, error, outcome: 'reauth_needed' });
+            return 'queued';
+          }
+          const attempts = decision.free ? job.attempts - 1 : job.attempts;
+          if (!decision.retry || attempts >= job.max_attempts) {
+            transition(job, 'dead', { attempts, error, outcome: 'dead' });
+            return 'dead';
+          }
+          const wait = decision.free ? (decision.waitMs ?? 1000) : backoffMs(attempts, { ...backoff, minMs: decision.waitMs ?? 0 });
+          transition(job, 'retry', { attempts, runAt: now + wait, error, outcome: decision.reason });
+          return 'retry';
+        })
+        .immediate();
+    },
+
+    /** Gives a job back without counting the attempt: graceful shutdown, or a run yielding between pages. */
+    release(id: number, workerId: string, opts: { runAt?: number; outcome?: string } = {}): void {
+      db.transaction(() => {
+        const job = owned(id, workerId);
+        if (job) transition(job, 'queued', { attempts: job.attempts - 1, runAt: opts.runAt ?? clock.now(), outcome: opts.outcome ?? 'released' });
+      }).immediate();
+    },
+
+    retryDead(id: number): boolean {
+      return db
+        .transaction(() => {
+          const job = get.get(id);
+          if (!job || job.state !== 'dead') return false;
+          transition(job, 'queued', { attempts: 0, runAt: clock.now(), error: null, outcome: 'manual_retry' });
+          return true;
+        })
+        .immediate();
+    },
+
+    get: (id: number) => get.get(id),
+    reclaimExpired: () => db.transaction(() => reclaimExpired(clock.now())).immediate(),
+  };
+}
