@@ -1,0 +1,117 @@
+// HubSpot webhook intake helpers: v3 signature check, batch parsing, dedupe key (hubspot.md §2). No SDK here:
+// the SDK's Signature.isValid defaults to v1, throws on stale v3 timestamps, accepts future ones, compares with
+// `===` and does not decode the URI (§2.5), so the ~20 lines are our own.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { WebhookEventInput } from './schemas.js';
+
+export const SIGNATURE_MAX_AGE_MS = 5 * 60_000;
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+export interface HubSpotWebhookEvent {
+  eventId: number | string;
+  subscriptionType: string;
+  portalId: number;
+  objectId: number;
+  occurredAt: number;
+  attemptNumber?: number;
+  propertyName?: string;
+  propertyValue?: string;
+  changeSource?: string;
+  sourceId?: string;
+  appId?: number;
+}
+
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+// Only these escapes are decoded before hashing (hubspot.md §2.4); every other one (%20, %26, %3D...) stays as sent.
+const DECODED: Record<string, string> = {
+  '3A': ':', '2F': '/', '3F': '?', '40': '@', '21': '!', '24': '$', '27': "'", '28': '(', '29': ')', '2A': '*', '2C': ',', '3B': ';',
+};
+
+export function signatureUri(url: string): string {
+  return url.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m, hex: string) => DECODED[hex.toUpperCase()] ?? m);
+}
+
+const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * X-HubSpot-Signature-v3 = base64(HMAC-SHA256(clientSecret, method + uri + rawBody + timestamp)).
+ * `url` must be the URL HubSpot called (public scheme + host + path + query), not the one a proxy forwarded.
+ */
+export function verifySignatureV3(p: {
+  clientSecret: string;
+  method: string;
+  url: string;
+  rawBody: Buffer;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  now: number;
+  maxAgeMs?: number;
+}): Verdict {
+  const maxAge = p.maxAgeMs ?? SIGNATURE_MAX_AGE_MS;
+  if (!p.signature) return { ok: false, reason: 'missing X-HubSpot-Signature-v3' };
+  if (!p.timestamp) return { ok: false, reason: 'missing X-HubSpot-Request-Timestamp' };
+  if (!/^\d{1,16}$/.test(p.timestamp)) return { ok: false, reason: 'malformed timestamp' };
+  const age = p.now - Number(p.timestamp);
+  if (age > maxAge) return { ok: false, reason: 'timestamp older than 5 minutes' };
+  // HubSpot only checks the past; a timestamp far in the future would let a captured request be replayed later.
+  if (age < -maxAge) return { ok: false, reason: 'timestamp in the future' };
+  if (!BASE64_SHA256.test(p.signature)) return { ok: false, reason: 'malformed signature' };
+
+  // Hash the raw bytes as received: re-serialised JSON never matches (hubspot.md §7.8).
+  const expected = createHmac('sha256', p.clientSecret)
+    .update(`${p.method.toUpperCase()}${signatureUri(p.url)}`, 'utf8')
+    .update(p.rawBody)
+    .update(p.timestamp, 'utf8')
+    .digest();
+  const given = Buffer.from(p.signature, 'base64');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature mismatch' };
+  return { ok: true };
+}
+
+/** A webhook body: a JSON array of at most 1000 events, each validated. One malformed event rejects the batch. */
+export function parseWebhookBatch(rawBody: Buffer): { ok: true; events: HubSpotWebhookEvent[] } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  if (!Array.isArray(json)) return { ok: false, reason: 'body is not a JSON array of events' };
+  if (json.length > MAX_EVENTS_PER_BATCH) return { ok: false, reason: `more than ${MAX_EVENTS_PER_BATCH} events in one batch` };
+  const events: HubSpotWebhookEvent[] = [];
+  for (const [i, item] of json.entries()) {
+    const r = WebhookEventInput.safeParse(item);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      const where = issue?.path.length ? issue.path.join('.') : '(event)';
+      return { ok: false, reason: `event ${i}: ${where}: ${issue?.message ?? 'invalid'}` };
+    }
+    const e = r.data;
+    const out: HubSpotWebhookEvent = {
+      eventId: e.eventId,
+      // The refine above guarantees one of the two.
+      subscriptionType: e.subscriptionType ?? e.eventType ?? '',
+      portalId: e.portalId,
+      objectId: e.objectId,
+      occurredAt: e.occurredAt,
+    };
+    if (e.attemptNumber !== undefined) out.attemptNumber = e.attemptNumber;
+    if (e.propertyName !== undefined) out.propertyName = e.propertyName;
+    if (e.propertyValue !== undefined) out.propertyValue = e.propertyValue;
+    if (e.changeSource !== undefined) out.changeSource = e.changeSource;
+    if (e.sourceId !== undefined) out.sourceId = e.sourceId;
+    if (e.appId !== undefined) out.appId = e.appId;
+    events.push(out);
+  }
+  return { ok: true, events };
+}
+
+/**
+ * A deterministic key for one event. `eventId` is documented as not unique, and retries (attemptNumber 1, 2, ...)
+ * must map to the same key, so the key is built from what the event says happened, not from its delivery.
+ */
+export function webhookDedupeKey(e: HubSpotWebhookEvent): string {
+  const identity = JSON.stringify([e.portalId, e.subscriptionType, e.objectId, e.propertyName ?? null, e.propertyValue ?? null, e.occurredAt]);
+  return `hubspot:${e.portalId}:${createHash('sha256').update(identity, 'utf8').digest('hex').slice(0, 40)}`;
+}

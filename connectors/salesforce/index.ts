@@ -1,0 +1,71 @@
+// createSalesforceConnector: the Connector port for Salesforce (OAuth web-server flow with PKCE, Contacts and Leads).
+import type { Connector, ConnectionHandle } from '../types.js';
+import { NonRetryableError } from '../../src/lib/errors.js';
+import { systemClock, type Clock } from '../../src/lib/clock.js';
+import type { Logger } from '../../src/lib/logger.js';
+import { ApiBudget, SfClient } from './client.js';
+import { authorizeUrl, exchangeCode, revokeToken, type OAuthConfig } from './oauth.js';
+import { createSalesforceSession } from './session.js';
+
+export interface SalesforceConnectorOptions {
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  loginUrl: string;
+  apiVersion: string;
+  /** Background work pauses once this share of the daily API allocation is used (default 80). */
+  budgetPercent?: number | undefined;
+  /** How long a budget pause lasts before one probing call is allowed (default 15 minutes). */
+  budgetWaitMs?: number | undefined;
+  /** Per-request timeout (default 2 minutes). */
+  timeoutMs?: number | undefined;
+  log: Logger;
+  clock?: Clock | undefined;
+  onCall?: ((operation: string, status: string) => void) | undefined;
+}
+
+export function createSalesforceConnector(opts: SalesforceConnectorOptions): Connector {
+  const clock = opts.clock ?? systemClock;
+  const configured = Boolean(opts.clientId && opts.clientSecret);
+  const loginUrl = opts.loginUrl.replace(/\/+$/, '');
+  // Budgets are per org and outlive sessions: the sync layer rebuilds a session when settings change.
+  const budgets = new Map<string, ApiBudget>();
+
+  function oauth(): OAuthConfig {
+    if (!opts.clientId || !opts.clientSecret) {
+      throw new NonRetryableError('salesforce_not_configured', 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET are not set');
+    }
+    return { clientId: opts.clientId, clientSecret: opts.clientSecret, loginUrl, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
+  }
+
+  function budgetOf(orgId: string): ApiBudget {
+    let b = budgets.get(orgId);
+    if (!b) {
+      b = new ApiBudget(opts.budgetPercent ?? 80, opts.budgetWaitMs ?? 15 * 60_000, clock);
+      budgets.set(orgId, b);
+    }
+    return b;
+  }
+
+  return {
+    crm: 'salesforce',
+    configured,
+    usesPkce: true,
+    authorizeUrl: (p) => authorizeUrl(oauth(), p),
+    exchangeCode: (p) => exchangeCode(oauth(), p, opts.log),
+    session(conn: ConnectionHandle) {
+      const log = opts.log.child({ crm: 'salesforce', connection: conn.id });
+      const client = new SfClient({
+        oauth: oauth(),
+        apiVersion: opts.apiVersion,
+        tokens: conn.tokens,
+        budget: budgetOf(conn.externalId),
+        log,
+        clock,
+        onCall: opts.onCall,
+        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+      return createSalesforceSession({ client, userId: conn.userId, log, clock });
+    },
+    revoke: (tokens) => revokeToken(oauth(), tokens),
+  };
+}

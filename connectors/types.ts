@@ -1,0 +1,164 @@
+// The Connector port: everything the CRM-agnostic sync layer may ask of a CRM. HubSpot and Salesforce implement
+// it behind a factory (connectors/<crm>/index.ts); no SDK type crosses this file.
+
+export type CrmKind = 'hubspot' | 'salesforce';
+/** HubSpot has contacts only; Salesforce has Contacts and Leads. */
+export type ObjectType = 'contact' | 'lead';
+
+/**
+ * A field value in its logical form, the same for every CRM: text as string, numbers as number, checkboxes as
+ * boolean, dates as 'YYYY-MM-DD', datetimes as ISO-8601 UTC ('2026-11-26T06:00:00.000Z'), picklists as the
+ * option value. Connectors parse what they read into this form and serialise it for their API when writing.
+ */
+export type FieldValue = string | number | boolean | null;
+
+export type FieldType = 'string' | 'textarea' | 'number' | 'bool' | 'date' | 'datetime' | 'enumeration' | 'url' | 'phone' | 'email' | 'reference' | 'other';
+
+export interface FieldDef {
+  name: string;
+  label: string;
+  type: FieldType;
+  /** Allowed option values for enumerations / picklists (active ones only). */
+  options?: { value: string; label: string }[];
+  /** False for read-only or calculated fields, and for fields the connected user may not edit. */
+  updateable: boolean;
+  maxLength?: number;
+}
+
+export interface ContactRef {
+  objectType: ObjectType;
+  id: string;
+}
+
+export interface CrmContact extends ContactRef {
+  email: string | null;
+  linkedinUrl: string | null;
+  /** HubSpot `hubspot_owner_id`, Salesforce `OwnerId`. */
+  ownerId: string | null;
+  /** Display name for task subjects ("Ada Lovelace"). */
+  name: string | null;
+  /** ISO-8601. */
+  createdAt: string | null;
+  /** Current values of the requested fields, in logical form; absent = not readable. */
+  values: Record<string, FieldValue>;
+  /** A record that must not be written (a converted Salesforce Lead). */
+  readOnly?: boolean;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch ms; null when the CRM does not say (Salesforce): refresh on INVALID_SESSION_ID instead. */
+  expiresAt: number | null;
+  /** Salesforce API host of the org. */
+  instanceUrl?: string | undefined;
+}
+
+export interface InstallResult {
+  /** HubSpot portal (hub) id / Salesforce org id: one connection per external id. */
+  externalId: string;
+  /** Salesforce user id of the installing user (for permission set assignment); HubSpot user id. */
+  userId: string | null;
+  /** Human hint shown on the admin page (hub domain, username). */
+  label: string | null;
+  tokens: TokenSet;
+}
+
+/**
+ * Where a session keeps its tokens. The sync layer implements it on the database (encrypted at rest) with a
+ * cross-process refresh lock, so two processes never refresh one connection at once.
+ */
+export interface TokenStore {
+  load(): TokenSet;
+  save(tokens: TokenSet): void;
+  /** Runs `refresh` while holding the connection's refresh lock; `current` is the freshly reloaded token set. */
+  withRefreshLock(refresh: (current: TokenSet) => Promise<TokenSet>): Promise<TokenSet>;
+}
+
+export interface ProvisionReport {
+  created: string[];
+  existing: string[];
+  /** Fields we could not create or may not write, with why (shown on the admin page; retried later). */
+  missing: { objectType: ObjectType; name: string; reason: string }[];
+  warnings: string[];
+}
+
+export interface Page {
+  contacts: CrmContact[];
+  /** Opaque cursor for the next page; null at the end. */
+  next: string | null;
+}
+
+export interface CreatedSincePage extends Page {
+  /** The highest creation timestamp seen (ISO), to store as the next high-water mark. */
+  highWater: string | null;
+}
+
+export interface WriteRequest {
+  ref: ContactRef;
+  values: Record<string, FieldValue>;
+}
+
+export type WriteOutcome =
+  | { ref: ContactRef; ok: true }
+  | { ref: ContactRef; ok: false; retryable: boolean; code: string; message: string; waitMs?: number; deleted?: boolean };
+
+export interface TaskRequest {
+  ref: ContactRef;
+  ownerId: string | null;
+  subject: string;
+  body: string;
+  /** Due date/time, epoch ms. */
+  dueAt: number;
+  /** Unique text placed in the task body so a retry can find a task created before a crash. */
+  marker: string;
+}
+
+/** Reports API budget information a CRM sends back (Salesforce `Sforce-Limit-Info`). */
+export interface ApiUsage {
+  used: number;
+  limit: number;
+}
+
+/** One connected CRM account, with tokens refreshed behind the caller's back. Every method may throw the
+ * error types of src/lib/errors.ts (RetryAfterError, ReauthRequiredError, NonRetryableError, BudgetExhaustedError). */
+export interface CrmSession {
+  readonly objectTypes: readonly ObjectType[];
+  describe(objectType: ObjectType): Promise<FieldDef[]>;
+  /** Creates our custom fields (group, properties / custom fields + field permissions); idempotent. */
+  provision(): Promise<ProvisionReport>;
+  /** Batch read by ids (chunked inside to the CRM's limit); ids that do not exist (deleted) are left out. */
+  read(objectType: ObjectType, ids: string[], fields: string[]): Promise<CrmContact[]>;
+  /** Every record, page by page (backfill). */
+  list(objectType: ObjectType, p: { cursor: string | null; fields: string[] }): Promise<Page>;
+  /** Records created at or after `since` (ISO; null = from the beginning), oldest first. */
+  createdSince(objectType: ObjectType, p: { since: string | null; cursor: string | null; fields: string[] }): Promise<CreatedSincePage>;
+  /** Batch write (chunked inside to the CRM's limit); one outcome per request, in order. */
+  write(objectType: ObjectType, requests: WriteRequest[]): Promise<WriteOutcome[]>;
+  /** A task created earlier with this marker on this record, if any (crash recovery). */
+  findTask(ref: ContactRef, marker: string): Promise<string | null>;
+  createTask(task: TaskRequest): Promise<string>;
+  /** Number of records (for progress bars); null when counting would cost too much. */
+  count(objectType: ObjectType): Promise<number | null>;
+  /** Latest known API usage, if the CRM reports it. */
+  apiUsage(): ApiUsage | null;
+}
+
+export interface ConnectionHandle {
+  id: string;
+  externalId: string;
+  userId: string | null;
+  tokens: TokenStore;
+}
+
+export interface Connector {
+  readonly crm: CrmKind;
+  /** False while the client id / secret are unset: install is refused with the reason. */
+  readonly configured: boolean;
+  readonly usesPkce: boolean;
+  authorizeUrl(p: { state: string; redirectUri: string; codeChallenge?: string }): string;
+  exchangeCode(p: { code: string; redirectUri: string; codeVerifier?: string }): Promise<InstallResult>;
+  session(conn: ConnectionHandle): CrmSession;
+  /** Revokes the refresh token where the CRM allows it (disconnect). */
+  revoke(tokens: TokenSet): Promise<void>;
+}
