@@ -377,8 +377,12 @@ export function normalizeProfile(p: Profile, opts: NormalizeOptions): Profile {
 
 function jobChangeFields(p: Profile, experience: readonly Experience[], opts: NormalizeOptions): JobChange {
   const derived = deriveJobChange(experience, opts);
-  if (p.recent_job_change && p.job_change_date) {
-    const day = parseProfileDate(p.job_change_date);
+  const day = p.job_change_date ? parseProfileDate(p.job_change_date) : null;
+  // A stated change is trusted only while it is recent: a dataset row imported months ago must not keep
+  // saying "recent job change" forever.
+  const today = Math.floor(opts.now.getTime() / 86_400_000);
+  const statedRecent = p.recent_job_change && p.job_change_date && (day === null || (day <= today && today - day <= opts.windowDays));
+  if (statedRecent) {
     return {
       recent_job_change: true,
       job_change_date: day === null ? p.job_change_date : isoDay(day),
@@ -388,7 +392,7 @@ function jobChangeFields(p: Profile, experience: readonly Experience[], opts: No
   }
   return {
     recent_job_change: derived.recent_job_change,
-    job_change_date: derived.job_change_date ?? p.job_change_date,
+    job_change_date: derived.job_change_date ?? (day === null ? p.job_change_date : isoDay(day)),
     previous_company: derived.previous_company ?? p.previous_company,
     previous_title: derived.previous_title ?? p.previous_title,
   };

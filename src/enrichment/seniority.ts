@@ -32,7 +32,7 @@
 //     "Staff Accountant", "Staff Nurse" stay Individual: "staff" only means Senior before a technical noun.
 //   - Partner → Director (PDL ranks partner next to director); "Partner Manager", "Partner Marketing …"
 //     use partner as a modifier and are not partners.
-//   - Owner → C-Level, but Product/Process/Data/… Owner → Individual.
+//   - Owner → C-Level, but Product/Process/Data/… Owner carries no level (Individual unless a hint says more).
 //   - Assistant/Associate modifiers do not lower a level: Assistant Manager → Manager, AVP → VP.
 //   - Junior / Jr / Entry Level / Graduate are real keywords for Individual; Trainee, Apprentice, Student,
 //     Werkstudent, Stagiaire, Becario, Estagiário … → Intern.
@@ -324,11 +324,8 @@ export interface TitleSeniority {
 /** The title's level and whether a keyword produced it; null when there is no title (no word at all). */
 export function classifyTitle(title: string | null | undefined): TitleSeniority | null {
   if (typeof title !== 'string' || PLACEHOLDERS.has(foldText(title).replace(/[^\p{L}\p{N}]+/gu, ''))) return null;
+  // why: "@ Acme" leaves no segment, but it has words: a title, just not a role we can read (Individual).
   const segments = segmentTitle(title);
-  if (segments.length === 0) {
-    // why: "Acme @" or "🚀" has characters but no role words; only a line with words is a title.
-    return /[\p{L}\p{N}]/u.test(title) ? { level: 'Individual', fromKeyword: false } : null;
-  }
   let best: Seniority | null = null;
   for (const tokens of segments) best = higherSeniority(best, levelOfSegment(tokens));
   return best ? { level: best, fromKeyword: true } : { level: 'Individual', fromKeyword: false };

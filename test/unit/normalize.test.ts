@@ -418,10 +418,15 @@ describe('normalizeProfile', () => {
 
   it('trusts a stated job change (true + date) and only fills its gaps', () => {
     const out = normalizeProfile(
-      { ...base(), recent_job_change: true, job_change_date: '2026-07', previous_company: 'Stated Co', previous_title: null },
+      { ...base(), recent_job_change: true, job_change_date: '2026-09', previous_company: 'Stated Co', previous_title: null },
       OPTS,
     );
-    expect(out).toMatchObject({ recent_job_change: true, job_change_date: '2026-07-01', previous_company: 'Stated Co', previous_title: 'Gerente de Vendas' });
+    expect(out).toMatchObject({ recent_job_change: true, job_change_date: '2026-09-01', previous_company: 'Stated Co', previous_title: 'Gerente de Vendas' });
+  });
+
+  it('stops trusting a stated job change once its date is older than the window', () => {
+    const out = normalizeProfile({ ...base(), experience: [], recent_job_change: true, job_change_date: '2026-03-01', previous_company: 'Stated Co' }, OPTS);
+    expect(out).toMatchObject({ recent_job_change: false, job_change_date: '2026-03-01', previous_company: 'Stated Co' });
   });
 
   it('re-derives a stated change without a date, and a "false" against the history', () => {

@@ -1,0 +1,271 @@
+// The crm-enrich command line. Exit 0 on success, 1 on failure (one line on stderr), 2 on a usage error.
+// Machine-readable output goes to stdout; logs and progress go to stderr.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/load.js';
+import { createServices, serve, type Services } from './main.js';
+import { importDataset } from './enrichment/dataset-import.js';
+import { seniorityOf } from './enrichment/seniority.js';
+import { createProgress } from './lib/progress.js';
+import { sleep } from './lib/clock.js';
+import { SYNC_MODES } from './sync/runs.js';
+import type { RunCounts, SyncMode } from './db/sync-runs.repo.js';
+
+class UsageError extends Error {}
+class CommandError extends Error {}
+
+const USAGE = `usage: crm-enrich <command>
+
+  serve                                   run the HTTP server, job worker and scheduler
+  accounts create <name>                  print the account id (idempotent by name)
+  accounts set-limit <name> <credits>     monthly credit limit (0 = no limit)
+  api-keys create --account <name>        print a new API key (shown once)
+  dataset import <file>                   JSONL profiles or CSV with profile columns
+  enrich --email E | --linkedin-url U [--account <name>]
+  seniority                               job titles on stdin → JSON lines on stdout
+  connections list [--json]               connected CRMs
+  sync <connection-id> --mode new|backfill|job-changes
+                                          run that sync now (progress on stderr, JSON summary on stdout)
+  credits [--account <name>] [--since YYYY-MM-DD] [--json]
+`;
+
+type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
+const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+export async function main(argv: string[], out: Out = defaultOut): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      (command ? out.stdout : out.stderr)(USAGE);
+      return command ? 0 : 2;
+    }
+    // seniority needs no database: keep it usable as a pure filter.
+    if (command === 'seniority') return await seniorityCommand(rest, out);
+    const handler = COMMANDS[command];
+    if (!handler) throw new UsageError(`unknown command "${command}"`);
+    const config = loadConfig();
+    const services = createServices(config, { log: undefined });
+    if (command === 'serve') return await serveCommand(services, rest);
+    try {
+      return await handler(services, rest, out);
+    } finally {
+      services.close();
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.stderr(`crm-enrich: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      out.stderr(`crm-enrich: ${err.message}\n`);
+      return 1;
+    }
+    out.stderr(`crm-enrich: ${oneLine(err)}\n`);
+    return 1;
+  }
+}
+
+type Handler = (s: Services, args: string[], out: Out) => Promise<number>;
+
+const COMMANDS: Record<string, Handler> = {
+  serve: async () => 0, // handled in main(): it owns the services' lifetime
+  accounts: async (s, args, out) => {
+    const [sub, ...rest] = args;
+    if (sub === 'create') {
+      const [name] = positionals(rest, 1, 'accounts create <name>');
+      out.stdout(`${s.repos.accounts.ensure(accountName(name!)).id}\n`);
+      return 0;
+    }
+    if (sub === 'set-limit') {
+      const [name, credits] = positionals(rest, 2, 'accounts set-limit <name> <credits>');
+      if (!/^\d+$/.test(credits!)) throw new UsageError('credits must be a whole number (0 = no limit)');
+      const account = s.repos.accounts.byName(name!);
+      if (!account) throw new CommandError(`no account named "${name}"`);
+      s.repos.accounts.setMonthlyLimit(account.id, Number(credits));
+      return 0;
+    }
+    throw new UsageError('accounts create <name> | accounts set-limit <name> <credits>');
+  },
+  'api-keys': async (s, args, out) => {
+    const [sub, ...rest] = args;
+    if (sub !== 'create') throw new UsageError('api-keys create --account <name>');
+    const { values } = parse(rest, { account: { type: 'string' } });
+    if (!values.account) throw new UsageError('api-keys create needs --account <name>');
+    const account = s.repos.accounts.ensure(accountName(values.account));
+    out.stdout(`${s.repos.apiKeys.create(account.id, 'cli').key}\n`);
+    return 0;
+  },
+  dataset: async (s, args, out) => {
+    const [sub, ...rest] = args;
+    if (sub !== 'import') throw new UsageError('dataset import <file>');
+    const [file] = positionals(rest, 1, 'dataset import <file>');
+    let text: string;
+    try {
+      text = readFileSync(file!, 'utf8');
+    } catch (err) {
+      throw new CommandError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? oneLine(err)}`);
+    }
+    const format = /\.csv$/i.test(file!) || (!/\.jsonl?$/i.test(file!) && !text.trimStart().startsWith('{')) ? 'csv' : 'jsonl';
+    const report = importDataset(text, s.repos.dataset, { format, now: new Date(s.clock.now()), jobChangeWindowDays: s.config.JOB_CHANGE_WINDOW_DAYS });
+    // The cache may hold answers the new data supersedes.
+    if (report.imported > 0) s.repos.cache.clear();
+    out.stdout(`${JSON.stringify(report)}\n`);
+    return 0;
+  },
+  enrich: async (s, args, out) => {
+    const { values } = parse(args, { email: { type: 'string' }, 'linkedin-url': { type: 'string' }, account: { type: 'string' } });
+    if (!values.email && !values['linkedin-url']) throw new UsageError('enrich needs --email or --linkedin-url');
+    const account = s.repos.accounts.ensure(accountName(values.account ?? 'cli'));
+    const outcome = await s.enricher.enrich(
+      { email: values.email, linkedin_url: values['linkedin-url'] },
+      { accountId: account.id, monthlyLimit: account.monthly_credit_limit },
+    );
+    out.stdout(`${JSON.stringify(outcome.body)}\n`);
+    if (outcome.status !== 200) {
+      const body = outcome.body as { error?: string; message?: string };
+      out.stderr(`crm-enrich: ${outcome.status} ${body.error ?? ''}: ${body.message ?? ''}\n`);
+      return 1;
+    }
+    return 0;
+  },
+  connections: async (s, args, out) => {
+    const [sub, ...rest] = args;
+    if (sub !== 'list') throw new UsageError('connections list [--json]');
+    const { values } = parse(rest, { json: { type: 'boolean' } });
+    const rows = s.repos.connections.list().map((c) => ({
+      id: c.id,
+      crm: c.crm,
+      account: c.account_name,
+      external_id: c.external_id,
+      status: c.status,
+      label: c.label,
+    }));
+    if (values.json) out.stdout(`${JSON.stringify(rows)}\n`);
+    else {
+      const table = [['id', 'crm', 'account', 'external id', 'status'], ...rows.map((r) => [r.id, r.crm, r.account, r.external_id, r.status])];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+      for (const row of table) out.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    }
+    return 0;
+  },
+  sync: async (s, args, out) => {
+    const { values, positionals: pos } = parseArgs({ args, options: { mode: { type: 'string' } }, allowPositionals: true, strict: false });
+    const connectionId = pos[0];
+    if (!connectionId || pos.length !== 1) throw new UsageError('sync <connection-id> --mode new|backfill|job-changes');
+    const mode = values.mode;
+    if (typeof mode !== 'string' || !(SYNC_MODES as readonly string[]).includes(mode)) throw new UsageError('--mode must be new, backfill or job-changes');
+    const conn = s.repos.connections.get(connectionId);
+    if (!conn) throw new CommandError(`no connection "${connectionId}" (see: crm-enrich connections list)`);
+    if (conn.status !== 'connected') throw new CommandError(`connection ${connectionId} is ${conn.status.replace('_', ' ')}`);
+    const { run, jobId } = s.runService.startRun(connectionId, mode as SyncMode, 'cli');
+    const worker = s.createWorker({ concurrency: 1 });
+    const progress = createProgress(`${conn.crm} ${mode}`);
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      // Work on this run's job ourselves; if a server's worker holds it, just follow its progress.
+      for (;;) {
+        await worker.drain({ jobId, signal: stop.signal });
+        const r = s.repos.runs.get(run.id)!;
+        const counts = JSON.parse(r.counts_json) as RunCounts;
+        progress.update(counts.checked, r.total);
+        if (r.state === 'succeeded' || r.state === 'failed' || stop.signal.aborted) break;
+        const job = s.queue.get(jobId);
+        if (job?.state === 'dead') break;
+        await sleep(Math.min(2000, Math.max(100, (job?.run_at ?? 0) - s.clock.now())), stop.signal);
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      progress.finish();
+    }
+    const r = s.repos.runs.get(run.id)!;
+    const counts = JSON.parse(r.counts_json) as RunCounts;
+    const state = stop.signal.aborted && r.state === 'running' ? 'interrupted' : r.state;
+    out.stdout(`${JSON.stringify({ run_id: r.id, connection_id: connectionId, mode, state, ...counts, error: r.error })}\n`);
+    if (state !== 'succeeded') {
+      out.stderr(`crm-enrich: sync ${state}${r.error ? `: ${r.error}` : ''}\n`);
+      return 1;
+    }
+    return 0;
+  },
+  credits: async (s, args, out) => {
+    const { values } = parse(args, { account: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean' } });
+    let since = 0;
+    if (values.since !== undefined) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(values.since) || Number.isNaN(Date.parse(`${values.since}T00:00:00Z`))) {
+        throw new UsageError('--since must be a date YYYY-MM-DD');
+      }
+      since = Date.parse(`${values.since}T00:00:00Z`);
+    }
+    let rows = s.repos.ledger.summary(since);
+    if (values.account !== undefined) {
+      rows = rows.filter((r) => r.account === values.account);
+      if (rows.length === 0) throw new CommandError(`no account named "${values.account}"`);
+    }
+    if (values.json) {
+      out.stdout(`${JSON.stringify(rows)}\n`);
+      return 0;
+    }
+    const table = [['account', 'requests', 'found', 'cache hits', 'credits'], ...rows.map((r) => [r.account, r.requests, r.found, r.cache_hits, r.credits].map(String))];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table) out.stdout(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
+    return 0;
+  },
+};
+
+async function serveCommand(services: Services, args: string[]): Promise<number> {
+  if (args.length) throw new UsageError('serve takes no arguments (configure it with environment variables)');
+  const running = await serve(services);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      services.log.info({ signal }, 'stopping: finishing or releasing in-flight work');
+      running
+        .stop()
+        .catch((err: unknown) => services.log.error({ err }, 'error while stopping'))
+        .finally(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  services.log.info('stopped');
+  services.log.flush();
+  services.close();
+  return 0;
+}
+
+async function seniorityCommand(args: string[], out: Out): Promise<number> {
+  if (args.length) throw new UsageError('seniority reads titles from stdin and takes no arguments');
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    const title = line.replace(/\r$/, '');
+    out.stdout(`${JSON.stringify({ title, seniority: seniorityOf(title) })}\n`);
+  }
+  return 0;
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new UsageError(oneLine(err));
+  }
+}
+
+function positionals(args: string[], n: number, usage: string): string[] {
+  if (args.length !== n || args.some((a) => a.startsWith('--'))) throw new UsageError(usage);
+  return args;
+}
+
+function accountName(name: string): string {
+  const n = name.trim();
+  if (!n || n.length > 100 || /[\u0000-\u001f]/.test(n)) throw new UsageError('an account name is 1-100 printable characters');
+  return n;
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}

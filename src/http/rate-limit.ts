@@ -1,0 +1,33 @@
+// Per-key token bucket: `perMinute` requests a minute with bursts up to the same number. In memory, so each
+// process enforces its own share (see README, Scaling).
+export interface RateLimiter {
+  /** 0 when allowed; otherwise the seconds to wait (for Retry-After). */
+  take(key: string, now?: number): number;
+}
+
+export function createRateLimiter(perMinute: number): RateLimiter {
+  if (perMinute <= 0) return { take: () => 0 };
+  const ratePerMs = perMinute / 60_000;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    take(key, now = Date.now()) {
+      let b = buckets.get(key);
+      if (!b) {
+        b = { tokens: perMinute, at: now };
+        buckets.set(key, b);
+        if (buckets.size > 100_000) prune(buckets, now, perMinute, ratePerMs);
+      }
+      b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * ratePerMs);
+      b.at = now;
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return 0;
+      }
+      return Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000));
+    },
+  };
+}
+
+function prune(buckets: Map<string, { tokens: number; at: number }>, now: number, cap: number, rate: number): void {
+  for (const [k, b] of buckets) if (b.tokens + (now - b.at) * rate >= cap) buckets.delete(k);
+}

@@ -1,0 +1,352 @@
+// Composition root: config → db → services → app → worker → scheduler; graceful stop.
+// The CLI calls createServices() too, so the server and the command line are wired exactly alike.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { Config } from './config/load.js';
+import { openDb, type Db } from './db/open.js';
+import { createAccountsRepo } from './db/accounts.repo.js';
+import { createApiKeysRepo } from './db/api-keys.repo.js';
+import { createProfileCacheRepo } from './db/cache.repo.js';
+import { createLedgerRepo } from './db/ledger.repo.js';
+import { createDatasetRepo } from './db/dataset.repo.js';
+import { createSettingsRepo } from './db/settings.repo.js';
+import { createEnricher, type Enricher } from './enrichment/enrich.js';
+import { createDatasetProvider } from './enrichment/providers/dataset.js';
+import { createPeopleDataLabsProvider } from './enrichment/providers/peopledatalabs.js';
+import { createApolloProvider } from './enrichment/providers/apollo.js';
+import type { Provider } from './enrichment/providers/types.js';
+import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createMetrics, type Metrics } from './lib/metrics.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { buildApp } from './app.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { oauthRoutes } from './http/oauth.routes.js';
+import { webhookRoutes } from './http/webhooks.routes.js';
+import { createConnectionsRepo } from './db/connections.repo.js';
+import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
+import { createContactsRepo } from './db/contacts.repo.js';
+import { createSyncRunsRepo } from './db/sync-runs.repo.js';
+import { createQueue, type Queue } from './jobs/queue.js';
+import { createWorker, type Worker } from './jobs/worker.js';
+import { createContextRegistry, type ContextRegistry } from './sync/context.js';
+import { createPipeline, type Pipeline } from './sync/pipeline.js';
+import { createTaskOutbox } from './sync/tasks.js';
+import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
+import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
+import { createScheduler, type Scheduler } from './sync/schedules.js';
+import { createInstallService, type InstallService } from './sync/install.js';
+import { adminRoutes } from './admin/routes.js';
+import { createHubSpotConnector } from '../connectors/hubspot/index.js';
+import { createSalesforceConnector } from '../connectors/salesforce/index.js';
+import type { Connector, CrmKind } from '../connectors/types.js';
+
+export interface Services {
+  config: Config;
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  cipher: Cipher;
+  repos: {
+    accounts: ReturnType<typeof createAccountsRepo>;
+    apiKeys: ReturnType<typeof createApiKeysRepo>;
+    cache: ReturnType<typeof createProfileCacheRepo>;
+    ledger: ReturnType<typeof createLedgerRepo>;
+    dataset: ReturnType<typeof createDatasetRepo>;
+    settings: ReturnType<typeof createSettingsRepo>;
+    connections: ReturnType<typeof createConnectionsRepo>;
+    contacts: ReturnType<typeof createContactsRepo>;
+    runs: ReturnType<typeof createSyncRunsRepo>;
+  };
+  providers: Provider[];
+  enricher: Enricher;
+  connectors: Record<CrmKind, Connector>;
+  queue: Queue;
+  registry: ContextRegistry;
+  runService: RunService;
+  /** The enrichment pipeline (the admin page's dry run uses its preview). */
+  pipeline: Pipeline;
+  scheduler: Scheduler;
+  install: InstallService;
+  /** A worker for every job kind (the server starts it; the CLI drains one run with it). */
+  createWorker(opts?: { names?: readonly string[]; concurrency?: number; leaseMs?: number }): Worker;
+  close(): void;
+}
+
+export interface ServiceOptions {
+  log?: Logger | undefined;
+  clock?: Clock;
+  fetchImpl?: typeof fetch;
+  /** Lease of claimed jobs (tests shorten it to simulate a crash and a quick restart). */
+  leaseMs?: number;
+}
+
+export function createServices(config: Config, opts: ServiceOptions = {}): Services {
+  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
+  const clock = opts.clock ?? systemClock;
+  const dbPath = config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH);
+  const db = openDb(dbPath);
+  const cipher = createCipher(loadEncryptionKey(config, dbPath, log));
+  const metrics = createMetrics();
+  const repos = {
+    accounts: createAccountsRepo(db),
+    apiKeys: createApiKeysRepo(db),
+    cache: createProfileCacheRepo(db),
+    ledger: createLedgerRepo(db),
+    dataset: createDatasetRepo(db),
+    settings: createSettingsRepo(db),
+    connections: createConnectionsRepo(db, cipher),
+    contacts: createContactsRepo(db),
+    runs: createSyncRunsRepo(db),
+  };
+  const providers = buildProviders(config, repos.dataset, opts.fetchImpl);
+  const enricher = createEnricher({
+    providers,
+    cache: repos.cache,
+    credits: repos.ledger,
+    clock,
+    metrics,
+    settings: {
+      cacheTtlDays: config.CACHE_TTL_DAYS,
+      jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
+      providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
+      minConfidence: config.ENRICH_MIN_CONFIDENCE,
+    },
+  });
+  const connectors: Record<CrmKind, Connector> = {
+    hubspot: createHubSpotConnector({
+      clientId: config.HUBSPOT_CLIENT_ID,
+      clientSecret: config.HUBSPOT_CLIENT_SECRET,
+      scopes: config.HUBSPOT_SCOPES,
+      authorizeUrl: config.HUBSPOT_AUTHORIZE_URL,
+      apiBaseUrl: config.HUBSPOT_API_BASE_URL,
+      rateLimit: { max: config.HUBSPOT_RATE_LIMIT_PER_10S, windowMs: 10_000 },
+      searchPerSecond: config.HUBSPOT_SEARCH_PER_SECOND,
+      log,
+      clock,
+      onCall: (op, status) => metrics.crmCall('hubspot', op, status),
+    }),
+    salesforce: createSalesforceConnector({
+      clientId: config.SALESFORCE_CLIENT_ID,
+      clientSecret: config.SALESFORCE_CLIENT_SECRET,
+      loginUrl: config.SALESFORCE_LOGIN_URL,
+      apiVersion: config.SALESFORCE_API_VERSION,
+      budgetPercent: config.SALESFORCE_API_BUDGET_PERCENT,
+      log,
+      clock,
+      onCall: (op, status) => metrics.crmCall('salesforce', op, status),
+    }),
+  };
+  const queue = createQueue(db, { clock });
+  const registry = createContextRegistry({ connections: repos.connections, accounts: repos.accounts, connectors, clock });
+  const pipeline = createPipeline({
+    enricher,
+    contacts: repos.contacts,
+    clock,
+    log,
+    enrichConcurrency: config.ENRICH_CONCURRENCY,
+    jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
+  });
+  const outbox = createTaskOutbox({ contacts: repos.contacts, clock, log });
+  const runService = createRunService({
+    queue,
+    runs: repos.runs,
+    contacts: repos.contacts,
+    registry,
+    pipeline,
+    outbox,
+    clock,
+    log,
+    cacheTtlDays: config.CACHE_TTL_DAYS,
+  });
+  const scheduler = createScheduler({ runs: repos.runs, connections: repos.connections, runService, clock, log });
+  const install = createInstallService({
+    connectors,
+    states: createOAuthStatesRepo(db, cipher),
+    accounts: repos.accounts,
+    connections: repos.connections,
+    runs: repos.runs,
+    registry,
+    scheduler,
+    publicUrl: config.PUBLIC_URL,
+    clock,
+    log,
+  });
+  const handlers = {
+    [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox }),
+    [SYNC_RUN]: runService.handler,
+  };
+  metrics.gauge('jobs', 'Jobs by state', ['state'], () =>
+    (db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`).all() as { state: string; n: number }[]).map((r) => ({ labels: { state: r.state }, value: r.n })),
+  );
+
+  return {
+    config,
+    db,
+    log,
+    clock,
+    metrics,
+    cipher,
+    repos,
+    providers,
+    enricher,
+    connectors,
+    queue,
+    registry,
+    runService,
+    pipeline,
+    scheduler,
+    install,
+    createWorker: (o = {}) =>
+      createWorker({
+        queue,
+        handlers,
+        log,
+        concurrency: o.concurrency ?? config.WORKER_CONCURRENCY,
+        leaseMs: o.leaseMs ?? opts.leaseMs ?? 30_000,
+        ...(o.names ? { names: o.names } : {}),
+        onJobFinished: (name, outcome) => metrics.jobFinished(name, outcome),
+        onReauthNeeded: (connectionId, reason) => {
+          repos.connections.setStatus(connectionId, 'reconnect_needed', reason);
+          log.warn({ connection: connectionId, reason }, 'connection needs to be reconnected; its jobs wait');
+        },
+      }),
+    close: () => db.close(),
+  };
+}
+
+function buildProviders(config: Config, dataset: ReturnType<typeof createDatasetRepo>, fetchImpl?: typeof fetch): Provider[] {
+  return config.ENRICH_PROVIDERS.map((name) => {
+    switch (name) {
+      case 'dataset':
+        return createDatasetProvider(dataset);
+      case 'peopledatalabs':
+        return createPeopleDataLabsProvider({ apiKey: config.PDL_API_KEY, baseUrl: config.PDL_BASE_URL, ...(fetchImpl ? { fetchImpl } : {}) });
+      case 'apollo':
+        return createApolloProvider({ apiKey: config.APOLLO_API_KEY, baseUrl: config.APOLLO_BASE_URL, ...(fetchImpl ? { fetchImpl } : {}) });
+    }
+  });
+}
+
+/** ENCRYPTION_KEY, else a key generated once next to the database (mode 0600). */
+function loadEncryptionKey(config: Config, dbPath: string, log: Logger): Buffer {
+  if (config.ENCRYPTION_KEY) return parseEncryptionKey(config.ENCRYPTION_KEY);
+  if (dbPath === ':memory:') return parseEncryptionKey(generateEncryptionKey());
+  const file = join(dirname(dbPath), 'encryption.key');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${generateEncryptionKey()}\n`, { mode: 0o600, flag: 'wx' });
+    log.info({ file }, 'generated an encryption key for tokens at rest; back it up with the database');
+  }
+  chmodSync(file, 0o600);
+  return parseEncryptionKey(readFileSync(file, 'utf8'));
+}
+
+/**
+ * ADMIN_PASSWORD wins and its hash is kept in sync; without it a password is generated at the first start and
+ * returned once so the caller can show it. Only the scrypt hash is stored.
+ */
+export function ensureAdminPassword(services: Services): { generated?: string } {
+  const { settings } = services.repos;
+  const stored = settings.get('admin_password_hash');
+  const fromEnv = services.config.ADMIN_PASSWORD;
+  if (fromEnv) {
+    if (!stored || !verifyPassword(fromEnv, stored)) settings.set('admin_password_hash', hashPassword(fromEnv));
+    return {};
+  }
+  if (stored) return {};
+  const generated = randomToken(15);
+  settings.set('admin_password_hash', hashPassword(generated));
+  return { generated };
+}
+
+export interface Running {
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the HTTP server (and, as they land, the worker and the scheduler). */
+export async function serve(
+  services: Services,
+  opts: { port?: number; host?: string; worker?: boolean; scheduler?: boolean; announce?: boolean; routers?: import('express').Router[] } = {},
+): Promise<Running> {
+  const { config, log, repos, enricher, metrics } = services;
+  const admin = ensureAdminPassword(services);
+  const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE);
+  const app = buildApp({
+    log,
+    metrics,
+    enricher,
+    rateLimiter,
+    authenticate: (key) => repos.apiKeys.authenticate(key),
+    monthlyLimit: (accountId) => repos.accounts.byId(accountId)?.monthly_credit_limit ?? 0,
+    healthy: () => {
+      services.db.prepare('SELECT 1').get();
+      return true;
+    },
+    trustProxy: config.PUBLIC_URL.startsWith('https:'),
+    routers: [
+      oauthRoutes({ install: services.install, log }),
+      webhookRoutes({
+        queue: services.queue,
+        connections: repos.connections,
+        log,
+        publicUrl: config.PUBLIC_URL,
+        hubspotClientSecret: config.HUBSPOT_CLIENT_SECRET,
+        now: () => services.clock.now(),
+        onQueued: () => worker?.poke(),
+      }),
+      adminRoutes({ services }),
+      ...(opts.routers ?? []),
+    ],
+  });
+  let worker: Worker | undefined;
+  const server = app.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
+  await new Promise<void>((ok, fail) => {
+    server.once('listening', ok);
+    server.once('error', fail);
+  });
+  const addr = server.address();
+  const url = typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : config.PUBLIC_URL;
+  log.info({ url, publicUrl: config.PUBLIC_URL, providers: enricher.activeProviders }, 'crm-enrich listening');
+  if (opts.worker ?? true) {
+    worker = services.createWorker();
+    worker.start();
+  }
+  if (opts.scheduler ?? true) services.scheduler.start();
+  if (opts.announce ?? true) announce(services, url, admin.generated);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        services.scheduler.stop();
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        server.closeIdleConnections();
+        await worker?.stop();
+        await closed;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The first-start banner: on stderr, for a person; the password appears here once and never in the JSON log. */
+function announce(services: Services, url: string, generatedPassword: string | undefined): void {
+  const { config, enricher } = services;
+  const lines = [
+    '',
+    `  crm-enrich is running on ${url}`,
+    `  admin page:        ${config.PUBLIC_URL}/admin`,
+    `  active providers:  ${enricher.activeProviders.length ? enricher.activeProviders.join(', ') : 'none (the enrichment API answers 503)'}`,
+    `  database:          ${config.DATABASE_PATH}`,
+  ];
+  if (generatedPassword) {
+    lines.push(`  admin password:    ${generatedPassword}`, '                     (generated now and shown only this once; set ADMIN_PASSWORD to choose your own)');
+  }
+  process.stderr.write(`${lines.join('\n')}\n\n`);
+}

@@ -1,0 +1,63 @@
+// The `contact.enrich` job: up to 100 queued contacts of one connection → one batch read → the pipeline.
+import { z } from 'zod';
+import type { JobRow } from '../jobs/queue.js';
+import type { JobHandler, JobResult } from '../jobs/worker.js';
+import type { ObjectType } from '../../connectors/types.js';
+import type { ContextRegistry } from './context.js';
+import { mappedFields, type Pipeline } from './pipeline.js';
+import type { TaskOutbox } from './tasks.js';
+
+export const CONTACT_ENRICH = 'contact.enrich';
+
+export const ContactEnrichPayload = z.object({
+  objectType: z.enum(['contact', 'lead']),
+  contactId: z.string().min(1).max(64),
+  source: z.string().max(40).default('webhook'),
+});
+export type ContactEnrichPayload = z.infer<typeof ContactEnrichPayload>;
+
+/** One job per contact, for good: a redelivered webhook or a second poll never enqueues the contact again. */
+export function contactJobKey(connectionId: string, objectType: ObjectType, contactId: string): string {
+  return `enrich:${connectionId}:${objectType}:${contactId}`;
+}
+
+export function createContactEnrichHandler(deps: { registry: ContextRegistry; pipeline: Pipeline; outbox: TaskOutbox }): JobHandler {
+  return {
+    batchSize: 100,
+    async run(jobs: JobRow[]): Promise<JobResult[]> {
+      const results: JobResult[] = [];
+      const byType = new Map<ObjectType, { job: JobRow; payload: ContactEnrichPayload }[]>();
+      for (const job of jobs) {
+        const parsed = ContactEnrichPayload.safeParse(JSON.parse(job.payload_json));
+        if (!parsed.success) {
+          results.push({ id: job.id, outcome: 'failed', error: new Error(`bad payload: ${parsed.error.message}`) });
+          continue;
+        }
+        const list = byType.get(parsed.data.objectType) ?? [];
+        list.push({ job, payload: parsed.data });
+        byType.set(parsed.data.objectType, list);
+      }
+      const connectionId = jobs[0]!.connection_id!;
+      const ctx = deps.registry.get(connectionId);
+      for (const [objectType, items] of byType) {
+        const ids = [...new Set(items.map((i) => i.payload.contactId))];
+        const contacts = await ctx.session.read(objectType, ids, mappedFields(ctx.settings, objectType));
+        const jobIdOf = new Map(items.map((i) => [i.payload.contactId, i.job.id]));
+        const outcomes = await deps.pipeline.processBatch(ctx, objectType, contacts, {
+          mode: 'new',
+          idempotencyKey: (ref) => `job:${jobIdOf.get(ref.id)}:${ref.objectType}:${ref.id}`,
+          jobIds: jobIdOf,
+        });
+        const byId = new Map(outcomes.map((o) => [o.ref.id, o]));
+        for (const { job, payload } of items) {
+          const o = byId.get(payload.contactId);
+          // A contact missing from the batch read was deleted: nothing to do, and nothing charged.
+          if (!o || o.status !== 'failed') results.push({ id: job.id, outcome: 'succeeded' });
+          else results.push({ id: job.id, outcome: 'failed', error: o.error ?? new Error(o.reason ?? 'failed') });
+        }
+      }
+      await deps.outbox.flush(ctx);
+      return results;
+    },
+  };
+}

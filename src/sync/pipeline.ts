@@ -1,0 +1,349 @@
+// A batch of contacts of one connection → enrich each (bounded parallelism) → decide job changes → plan each
+// field under its policy → one batch write → audit, snapshots and job changes in one local transaction → tasks.
+// CRM-agnostic: it speaks to the CRM only through the CrmSession port.
+import type { Profile } from '../enrichment/contract.js';
+import type { Enricher, EnrichOutcome } from '../enrichment/enrich.js';
+import type { ContactsRepo, SnapshotRow } from '../db/contacts.repo.js';
+import type { ContactRef, CrmContact, CrmKind, CrmSession, FieldDef, ObjectType, WriteOutcome } from '../../connectors/types.js';
+import { BudgetExhaustedError, NonRetryableError, RetryAfterError } from '../lib/errors.js';
+import { DAY_MS, type Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { planWrites, type ConnectionSettings, type FieldChange, type JobChangeValues, type Plan } from './mapping.js';
+import { companyKey } from '../enrichment/normalize.js';
+
+export type SyncMode = 'new' | 'backfill' | 'job-changes';
+
+export interface ConnectionContext {
+  id: string;
+  crm: CrmKind;
+  accountId: string;
+  monthlyLimit(): number;
+  settings: ConnectionSettings;
+  session: CrmSession;
+  /** The CRM's fields for an object type, cached. */
+  fields(objectType: ObjectType): Promise<ReadonlyMap<string, FieldDef>>;
+}
+
+export interface PipelineDeps {
+  enricher: Enricher;
+  contacts: ContactsRepo;
+  clock: Clock;
+  log: Logger;
+  enrichConcurrency: number;
+  jobChangeWindowDays: number;
+}
+
+export type ContactStatus = 'written' | 'unchanged' | 'skipped' | 'not_found' | 'failed';
+
+export interface ContactResult {
+  ref: ContactRef;
+  status: ContactStatus;
+  reason?: string;
+  /** For failed contacts: an error whose type carries the retry intent. */
+  error?: unknown;
+  credits: number;
+  enriched: boolean;
+  jobChange: boolean;
+}
+
+export interface BatchOptions {
+  mode: SyncMode;
+  /** The ledger idempotency key of a contact: a retried job or a resumed run charges each contact once. */
+  idempotencyKey: (ref: ContactRef) => string;
+  jobIds?: ReadonlyMap<string, number>;
+  runId?: string | null;
+}
+
+/** The fields to read for an object type: every mapped target. */
+export function mappedFields(settings: ConnectionSettings, objectType: ObjectType): string[] {
+  return [...new Set(settings.mappings.filter((m) => m.objectType === objectType && m.policy !== 'never').map((m) => m.target))];
+}
+
+interface Enriched {
+  contact: CrmContact;
+  snapshot: SnapshotRow | undefined;
+  profile: Profile;
+  confidence: number;
+  provider: string;
+  credits: number;
+}
+
+export function createPipeline(deps: PipelineDeps) {
+  const { contacts: repo, clock, log } = deps;
+
+  async function processBatch(conn: ConnectionContext, objectType: ObjectType, batch: CrmContact[], opts: BatchOptions): Promise<ContactResult[]> {
+    const results = new Map<string, ContactResult>();
+    const result = (ref: ContactRef, status: ContactStatus, extra: Partial<ContactResult> = {}) =>
+      results.set(ref.id, { ref, status, credits: 0, enriched: false, jobChange: false, ...extra });
+
+    // 1. Who needs enriching.
+    const todo: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
+    for (const contact of batch) {
+      const snapshot = repo.snapshot(conn.id, contact);
+      if (contact.readOnly) result(contact, 'skipped', { reason: 'read_only_record' });
+      else if (opts.mode !== 'job-changes' && snapshot) result(contact, 'skipped', { reason: 'already_enriched' });
+      else if (!contact.email && !contact.linkedinUrl) result(contact, 'skipped', { reason: 'no_email_or_linkedin' });
+      else todo.push({ contact, snapshot });
+    }
+
+    // 2. Enrich, a few at a time.
+    const enriched: Enriched[] = [];
+    const notFound: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
+    await forEachLimit(todo, deps.enrichConcurrency, async ({ contact, snapshot }) => {
+      const outcome = await deps.enricher.enrich(
+        { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
+        {
+          accountId: conn.accountId,
+          monthlyLimit: conn.monthlyLimit(),
+          connectionId: conn.id,
+          idempotencyKey: opts.idempotencyKey(contact),
+          bypassCache: opts.mode === 'job-changes',
+        },
+      );
+      const failure = enrichFailure(outcome);
+      if (failure) {
+        if (failure instanceof NonRetryableError) result(contact, 'skipped', { reason: failure.code });
+        else result(contact, 'failed', { error: failure, reason: failure.message });
+        return;
+      }
+      const body = outcome.body as { found: boolean; profile: Profile | null; confidence: number; source_provider?: string; credits_charged: number };
+      if (!body.found || !body.profile) {
+        notFound.push({ contact, snapshot });
+        result(contact, 'not_found', { enriched: true });
+        return;
+      }
+      enriched.push({ contact, snapshot, profile: body.profile, confidence: body.confidence, provider: body.source_provider ?? 'unknown', credits: body.credits_charged });
+    });
+
+    // 3. Plan every contact's writes.
+    const fields = await conn.fields(objectType);
+    const now = clock.now();
+    const planned = enriched.map((e) => {
+      const decision = decideJobChange(e, now, conn.settings.clearJobChangeFlags);
+      const plan = planWrites({
+        objectType,
+        profile: e.profile,
+        confidence: e.confidence,
+        provider: e.provider,
+        enrichedAt: new Date(now),
+        jobChange: decision.values,
+        clearFlag: decision.clear,
+        current: e.contact.values,
+        ours: repo.writtenValues(conn.id, e.contact),
+        fields,
+        settings: conn.settings,
+      });
+      return { ...e, decision, changes: plan.changes };
+    });
+
+    // 4. One batch write (the session chunks to the CRM's limit).
+    const toWrite = planned.filter((p) => p.changes.length > 0);
+    const outcomes = new Map<string, WriteOutcome>();
+    if (toWrite.length > 0) {
+      const written = await conn.session.write(
+        objectType,
+        toWrite.map((p) => ({ ref: p.contact, values: Object.fromEntries(p.changes.map((c) => [c.field, c.new])) })),
+      );
+      written.forEach((o) => outcomes.set(o.ref.id, o));
+    }
+
+    // 5. Remember what happened, atomically: audit rows, values we own, snapshots, job changes.
+    repo.transaction(() => {
+      for (const p of planned) {
+        const outcome = outcomes.get(p.contact.id);
+        const base = { credits: p.credits, enriched: true };
+        if (outcome && !outcome.ok) {
+          if (outcome.deleted) {
+            result(p.contact, 'skipped', { ...base, reason: 'deleted' });
+            continue;
+          }
+          if (outcome.retryable) {
+            result(p.contact, 'failed', { ...base, reason: outcome.message, error: new RetryAfterError(outcome.code, outcome.message, outcome.waitMs ?? 0) });
+            continue;
+          }
+          record(conn, p.contact, p.changes, opts, 'failed', `${outcome.code}: ${outcome.message}`);
+          result(p.contact, 'failed', { ...base, reason: outcome.message, error: new NonRetryableError(outcome.code, outcome.message) });
+          continue;
+        }
+        record(conn, p.contact, p.changes, opts, 'written');
+        const change = p.decision.change;
+        if (change) {
+          repo.addJobChange({
+            connection_id: conn.id,
+            object_type: objectType,
+            contact_id: p.contact.id,
+            change_key: `${companyKey(change.previous_company)}→${companyKey(p.profile.company)}`,
+            previous_company: change.previous_company,
+            previous_title: change.previous_title,
+            new_company: p.profile.company,
+            new_title: p.profile.title,
+            contact_name: p.contact.name ?? p.profile.full_name ?? p.contact.email,
+            owner_id: p.contact.ownerId,
+            detected_at: now,
+            task_state: conn.settings.createTasks ? 'pending' : 'skipped',
+          });
+        }
+        repo.upsertSnapshot({
+          connection_id: conn.id,
+          object_type: objectType,
+          contact_id: p.contact.id,
+          email: p.contact.email,
+          linkedin_url: p.profile.linkedin_url,
+          company: p.profile.company,
+          title: p.profile.title,
+          seniority: p.profile.seniority,
+          provider: p.provider,
+          confidence: p.confidence,
+          found: 1,
+          job_change_flagged_at: p.decision.flaggedAt,
+          at: now,
+        });
+        result(p.contact, p.changes.length > 0 ? 'written' : 'unchanged', { ...base, jobChange: change !== null });
+      }
+      for (const { contact, snapshot } of notFound) {
+        // Keep what we knew: a provider that forgets a person is not a job change.
+        repo.upsertSnapshot({
+          connection_id: conn.id,
+          object_type: objectType,
+          contact_id: contact.id,
+          email: contact.email,
+          linkedin_url: snapshot?.linkedin_url ?? contact.linkedinUrl,
+          company: snapshot?.company ?? null,
+          title: snapshot?.title ?? null,
+          seniority: snapshot?.seniority ?? null,
+          provider: snapshot?.provider ?? null,
+          confidence: snapshot?.confidence ?? null,
+          found: snapshot?.found ?? 0,
+          job_change_flagged_at: snapshot?.job_change_flagged_at ?? null,
+          at: now,
+        });
+      }
+    });
+
+    return batch.map((c) => results.get(c.id) ?? { ref: c, status: 'skipped', reason: 'unprocessed', credits: 0, enriched: false, jobChange: false });
+  }
+
+  function record(conn: ConnectionContext, contact: CrmContact, changes: FieldChange[], opts: BatchOptions, status: 'written' | 'failed', error?: string): void {
+    if (changes.length === 0) return;
+    repo.recordWrites({
+      connectionId: conn.id,
+      ref: contact,
+      email: contact.email,
+      changes,
+      status,
+      ...(error ? { error } : {}),
+      jobId: opts.jobIds?.get(contact.id) ?? null,
+      runId: opts.runId ?? null,
+      at: clock.now(),
+    });
+  }
+
+  /**
+   * First enrichment: the flag mirrors the profile. Later: a different company than the one we last saw is a job
+   * change; a flag older than the window is cleared; otherwise the job-change fields are left alone.
+   */
+  function decideJobChange(e: Enriched, now: number, clearFlags: boolean): {
+    values: JobChangeValues | null;
+    clear: boolean;
+    change: { previous_company: string | null; previous_title: string | null } | null;
+    flaggedAt: number | null;
+  } {
+    const { profile, snapshot } = e;
+    if (!snapshot || snapshot.found === 0 || !snapshot.company) {
+      const flag = profile.recent_job_change;
+      return {
+        values: {
+          recent_job_change: flag,
+          job_change_date: flag ? profile.job_change_date : null,
+          previous_company: flag ? profile.previous_company : null,
+          previous_title: flag ? profile.previous_title : null,
+        },
+        clear: false,
+        change: null,
+        flaggedAt: flag ? now : null,
+      };
+    }
+    const moved = profile.company !== null && companyKey(profile.company) !== companyKey(snapshot.company);
+    if (moved) {
+      const date = profile.job_change_date ?? new Date(now).toISOString().slice(0, 10);
+      return {
+        values: { recent_job_change: true, job_change_date: date, previous_company: snapshot.company, previous_title: snapshot.title },
+        clear: false,
+        change: { previous_company: snapshot.company, previous_title: snapshot.title },
+        flaggedAt: now,
+      };
+    }
+    const expired = snapshot.job_change_flagged_at !== null && now - snapshot.job_change_flagged_at > deps.jobChangeWindowDays * DAY_MS;
+    const clear = clearFlags && expired;
+    return { values: null, clear, change: null, flaggedAt: clear ? null : snapshot.job_change_flagged_at };
+  }
+
+  /**
+   * The dry run of the admin page: what one contact would get, writing nothing to the CRM or to our memory.
+   * The enrichment itself is a normal one (cache first, charged as usual).
+   */
+  async function preview(conn: ConnectionContext, contact: CrmContact): Promise<{ outcome: EnrichOutcome; plan: Plan | null }> {
+    const outcome = await deps.enricher.enrich(
+      { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
+      { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id },
+    );
+    if (outcome.status !== 200 || !outcome.body.found) return { outcome, plan: null };
+    const body = outcome.body;
+    const e: Enriched = {
+      contact,
+      snapshot: repo.snapshot(conn.id, contact),
+      profile: body.profile,
+      confidence: body.confidence,
+      provider: body.source_provider,
+      credits: body.credits_charged,
+    };
+    const now = clock.now();
+    const decision = decideJobChange(e, now, conn.settings.clearJobChangeFlags);
+    const plan = planWrites({
+      objectType: contact.objectType,
+      profile: e.profile,
+      confidence: e.confidence,
+      provider: e.provider,
+      enrichedAt: new Date(now),
+      jobChange: decision.values,
+      clearFlag: decision.clear,
+      current: contact.values,
+      ours: repo.writtenValues(conn.id, contact),
+      fields: await conn.fields(contact.objectType),
+      settings: conn.settings,
+    });
+    return { outcome, plan };
+  }
+
+  return { processBatch, preview };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;
+
+/** Enrichment outcomes that are not a profile answer, as errors carrying retry intent. */
+function enrichFailure(outcome: EnrichOutcome): Error | null {
+  switch (outcome.status) {
+    case 200:
+      return null;
+    case 400:
+      return new NonRetryableError('invalid_identifier', outcome.body.message);
+    case 402:
+      // The account's monthly limit: wait (an hour at a time) rather than burn attempts.
+      return new BudgetExhaustedError('credit limit reached', 60 * 60_000);
+    case 503:
+      return new BudgetExhaustedError('profile enrichment not configured', 10 * 60_000);
+    default:
+      return new RetryAfterError('provider_failed', 'enrichment provider failed', 30_000);
+  }
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(lanes);
+}

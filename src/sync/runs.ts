@@ -1,0 +1,181 @@
+// Sync runs: `backfill` (every record never enriched), `new` (records created since the high-water mark) and
+// `job-changes` (re-enrich contacts whose last enrichment is older than the cache window). A run is one
+// `sync.run` job that handles one page per claim, saves its checkpoint, and yields, so a restart resumes at the
+// page it was on and webhook jobs of the same connection are not starved by a long backfill.
+import { z } from 'zod';
+import type { JobRow, Queue } from '../jobs/queue.js';
+import type { JobHandler, JobResult } from '../jobs/worker.js';
+import type { ContactsRepo } from '../db/contacts.repo.js';
+import { emptyCounts, type RunCounts, type RunRow, type SyncMode, type SyncRunsRepo } from '../db/sync-runs.repo.js';
+import type { ObjectType } from '../../connectors/types.js';
+import { DAY_MS, type Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { ContextRegistry } from './context.js';
+import { mappedFields, type ConnectionContext, type ContactResult, type Pipeline } from './pipeline.js';
+import type { TaskOutbox } from './tasks.js';
+import { CONTACT_ENRICH, contactJobKey } from './handlers.js';
+
+export const SYNC_RUN = 'sync.run';
+export const SYNC_MODES = ['new', 'backfill', 'job-changes'] as const;
+
+const RunPayload = z.object({ runId: z.string().min(1) });
+
+const Checkpoint = z.object({
+  objectIndex: z.number().int().min(0),
+  cursor: z.string().nullable(),
+  highWater: z.string().nullable().optional(),
+  after: z.object({ objectType: z.string(), id: z.string() }).nullable().optional(),
+});
+type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** New records are looked for from a little before the high-water mark: CRMs index and commit late. */
+const NEW_OVERLAP_MS = 5 * 60_000;
+
+export interface RunServiceDeps {
+  queue: Queue;
+  runs: SyncRunsRepo;
+  contacts: ContactsRepo;
+  registry: ContextRegistry;
+  pipeline: Pipeline;
+  outbox: TaskOutbox;
+  clock: Clock;
+  log: Logger;
+  cacheTtlDays: number;
+}
+
+export function createRunService(deps: RunServiceDeps) {
+  const { runs, clock } = deps;
+
+  /** Starts a run unless one of the same mode is already queued or running for the connection (returns that one). */
+  function startRun(connectionId: string, mode: SyncMode, trigger: string): { run: RunRow; created: boolean; jobId: number } {
+    return runs.transaction(() => {
+      const active = runs.active(connectionId, mode);
+      if (active) return { run: active, created: false, jobId: deps.queue.enqueue(SYNC_RUN, { runId: active.id }, { connectionId, dedupeKey: `sync:${active.id}` }).id };
+      const run = runs.create(connectionId, mode, trigger, clock.now());
+      const { id } = deps.queue.enqueue(SYNC_RUN, { runId: run.id }, { connectionId, dedupeKey: `sync:${run.id}`, maxAttempts: 10 });
+      return { run, created: true, jobId: id };
+    });
+  }
+
+  async function step(run: RunRow, ctx: ConnectionContext): Promise<'continue' | 'done'> {
+    const counts: RunCounts = { ...emptyCounts(), ...(JSON.parse(run.counts_json) as Partial<RunCounts>) };
+    let cp: Checkpoint = run.checkpoint_json ? Checkpoint.parse(JSON.parse(run.checkpoint_json)) : { objectIndex: 0, cursor: null };
+    const now = clock.now();
+    const dueBefore = now - deps.cacheTtlDays * DAY_MS;
+    let total: number | null = null;
+    if (!run.checkpoint_json) {
+      runs.markStarted(run.id, now);
+      total = await countTotal(run.mode, ctx, dueBefore);
+      if (run.mode === 'job-changes') counts.tasks += await deps.outbox.flush(ctx);
+    }
+    const objectType = ctx.session.objectTypes[cp.objectIndex];
+    if (!objectType) return 'done';
+    const fields = mappedFields(ctx.settings, objectType);
+    const key = (ref: { objectType: string; id: string }) => `run:${run.id}:${ref.objectType}:${ref.id}`;
+    let results: ContactResult[] = [];
+
+    if (run.mode === 'backfill') {
+      const page = await ctx.session.list(objectType, { cursor: cp.cursor, fields });
+      results = await deps.pipeline.processBatch(ctx, objectType, page.contacts, { mode: 'backfill', idempotencyKey: key, runId: run.id });
+      cp = page.next ? { ...cp, cursor: page.next } : { objectIndex: cp.objectIndex + 1, cursor: null };
+    } else if (run.mode === 'new') {
+      const stored = runs.getState(ctx.id, `new:${objectType}:high_water`);
+      const since = stored ? new Date(Date.parse(stored) - NEW_OVERLAP_MS).toISOString() : null;
+      const page = await ctx.session.createdSince(objectType, { since, cursor: cp.cursor, fields });
+      results = await deps.pipeline.processBatch(ctx, objectType, page.contacts, { mode: 'new', idempotencyKey: key, runId: run.id });
+      const highWater = maxIso(cp.highWater ?? null, page.highWater, stored ?? null);
+      if (page.next) cp = { ...cp, cursor: page.next, highWater };
+      else {
+        if (highWater) runs.putState(ctx.id, `new:${objectType}:high_water`, highWater);
+        cp = { objectIndex: cp.objectIndex + 1, cursor: null, highWater: null };
+      }
+    } else {
+      const due = deps.contacts.dueSnapshots(ctx.id, dueBefore, cp.after ?? null, 100).filter((s) => s.object_type === objectType);
+      if (due.length === 0) cp = { objectIndex: cp.objectIndex + 1, cursor: null, after: cp.after ?? null };
+      else {
+        const read = await ctx.session.read(objectType, due.map((s) => s.contact_id), fields);
+        results = await deps.pipeline.processBatch(ctx, objectType, read, { mode: 'job-changes', idempotencyKey: key, runId: run.id });
+        const missing = due.length - read.length;
+        counts.skipped += missing;
+        counts.checked += missing;
+        const last = due[due.length - 1]!;
+        cp = { ...cp, after: { objectType: last.object_type, id: last.contact_id } };
+        counts.tasks += await deps.outbox.flush(ctx);
+      }
+    }
+
+    addCounts(counts, results);
+    // Contacts that failed transiently in a backfill or new-records page get their own queued job, so the run
+    // moves on and they are retried with backoff (a job-changes failure simply stays due for the next run).
+    const retry = results.filter((r) => r.status === 'failed' && run.mode !== 'job-changes');
+    runs.transaction(() => {
+      for (const r of retry) {
+        deps.queue.enqueue(CONTACT_ENRICH, { objectType: r.ref.objectType, contactId: r.ref.id, source: `run:${run.mode}` }, {
+          connectionId: ctx.id,
+          dedupeKey: contactJobKey(ctx.id, r.ref.objectType, r.ref.id),
+        });
+      }
+      runs.saveProgress(run.id, cp, counts, total);
+    });
+    return cp.objectIndex >= ctx.session.objectTypes.length ? 'done' : 'continue';
+  }
+
+  async function countTotal(mode: SyncMode, ctx: ConnectionContext, dueBefore: number): Promise<number | null> {
+    if (mode === 'job-changes') return deps.contacts.countDue(ctx.id, dueBefore);
+    if (mode === 'new') return null;
+    let total = 0;
+    for (const ot of ctx.session.objectTypes) {
+      const n = await ctx.session.count(ot as ObjectType);
+      if (n === null) return null;
+      total += n;
+    }
+    return total;
+  }
+
+  const handler: JobHandler = {
+    batchSize: 1,
+    async run(jobs: JobRow[]): Promise<JobResult[]> {
+      const job = jobs[0]!;
+      const { runId } = RunPayload.parse(JSON.parse(job.payload_json));
+      const run = runs.get(runId);
+      if (!run || run.state === 'succeeded' || run.state === 'failed') return [{ id: job.id, outcome: 'succeeded' }];
+      try {
+        const ctx = deps.registry.get(run.connection_id);
+        const next = await step(run, ctx);
+        if (next === 'continue') return [{ id: job.id, outcome: 'continue' }];
+        const final = runs.get(run.id)!;
+        const counts = JSON.parse(final.counts_json) as RunCounts;
+        counts.tasks += await deps.outbox.flush(ctx);
+        runs.saveProgress(run.id, JSON.parse(final.checkpoint_json ?? 'null'), counts);
+        runs.finish(run.id, 'succeeded', null, clock.now());
+        deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts }, 'sync run finished');
+        return [{ id: job.id, outcome: 'succeeded' }];
+      } catch (err) {
+        if (job.attempts >= job.max_attempts) runs.finish(run.id, 'failed', err instanceof Error ? err.message : String(err), clock.now());
+        return [{ id: job.id, outcome: 'failed', error: err }];
+      }
+    },
+  };
+
+  return { startRun, handler };
+}
+export type RunService = ReturnType<typeof createRunService>;
+
+function addCounts(c: RunCounts, results: ContactResult[]): void {
+  for (const r of results) {
+    c.checked++;
+    if (r.enriched) c.enriched++;
+    if (r.status === 'written') c.written++;
+    if (r.status === 'skipped') c.skipped++;
+    if (r.status === 'failed') c.errors++;
+    if (r.jobChange) c.changed++;
+    c.credits += r.credits;
+  }
+}
+
+function maxIso(...values: (string | null)[]): string | null {
+  let best: string | null = null;
+  for (const v of values) if (v && (!best || Date.parse(v) > Date.parse(best))) best = v;
+  return best;
+}
+

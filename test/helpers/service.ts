@@ -1,0 +1,89 @@
+// Starts the real service (real SQLite file, real Express on 127.0.0.1:0) for integration tests.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { createServices, serve, type Services, type Running } from '../../src/main.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { importDataset } from '../../src/enrichment/dataset-import.js';
+import type { Clock } from '../../src/lib/clock.js';
+
+export const ADMIN_PASSWORD = 'correct-horse-battery';
+
+export interface TestService {
+  services: Services;
+  running: Running;
+  url: string;
+  dir: string;
+  dbPath: string;
+  apiKey(account?: string): string;
+  importSample(): void;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  worker?: boolean;
+  scheduler?: boolean;
+  leaseMs?: number;
+  dir?: string;
+  logLines?: string[];
+  /** Listen on this port instead of a random one (a browser OAuth round trip needs PUBLIC_URL known in advance). */
+  port?: number;
+}
+
+export async function startService(o: StartOptions = {}): Promise<TestService> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'crm-enrich-test-'));
+  const dbPath = join(dir, 'crm-enrich.db');
+  const config = loadConfig({
+    DATABASE_PATH: dbPath,
+    LOG_LEVEL: o.logLines ? 'debug' : 'silent',
+    ADMIN_PASSWORD,
+    PORT: '0',
+    PUBLIC_URL: 'https://crm-enrich.test',
+    ...o.env,
+  });
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    ...(o.logLines ? { destination: { write: (s: string) => (o.logLines!.push(s), true) } as unknown as NodeJS.WritableStream } : {}),
+  });
+  const services = createServices(config, { log, ...(o.clock ? { clock: o.clock } : {}), ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}) });
+  const running = await serve(services, { port: o.port ?? 0, host: '127.0.0.1', announce: false, worker: o.worker ?? false, scheduler: o.scheduler ?? false });
+  return {
+    services,
+    running,
+    url: running.url,
+    dir,
+    dbPath,
+    apiKey(account = 'test') {
+      const acc = services.repos.accounts.ensure(account);
+      return services.repos.apiKeys.create(acc.id).key;
+    },
+    importSample() {
+      const text = readFileSync(new URL('../../config/sample-profiles.jsonl', import.meta.url), 'utf8');
+      importDataset(text, services.repos.dataset, { format: 'jsonl', now: new Date(services.clock.now()), jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS });
+    },
+    async close() {
+      await running.stop();
+      services.close();
+      if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
