@@ -1,0 +1,200 @@
+// Connections: connect (through the real OAuth install), status, syncs, pause/resume, reprovision, enrich one
+// record, disconnect (revoking tokens), delete.
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { CrmKind } from '../../connectors/types.js';
+import type { ConnectionRow } from '../db/connections.repo.js';
+import { InstallError } from '../sync/install.js';
+import { SYNC_MODES } from '../sync/runs.js';
+import { CONTACT_ENRICH } from '../sync/handlers.js';
+import { ReauthRequiredError } from '../lib/errors.js';
+import { adminPath, html } from './html.js';
+import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
+import { connectionView, connectionsListView, type ConnectorInfo } from './views/connections.js';
+import { crmName } from './views/common.js';
+
+const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
+
+export function connectorInfo(ctx: AdminContext, crm: CrmKind): ConnectorInfo {
+  const configured = ctx.services.connectors[crm].configured;
+  const vars = crm === 'hubspot' ? 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' : 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
+  return { crm, configured, reason: configured ? null : `Not available: set ${vars} (see the README) and restart.` };
+}
+
+/** The connection named in the path, with its account name, or a 404 page. */
+export function findConnection(ctx: AdminContext, req: Request, res: Response): (ConnectionRow & { account_name: string }) | undefined {
+  const id = String(req.params.id ?? '');
+  const row = ctx.services.repos.connections.list().find((c) => c.id === id);
+  if (!row) {
+    ctx.render(req, res, { title: 'Not found', nav: 'connections', status: 404, body: notFoundBody() });
+    return undefined;
+  }
+  return row;
+}
+
+function notFoundBody() {
+  return html`<h1>Connection not found</h1><p><a href="/admin/connections">Back to the connections</a></p>`;
+}
+
+/** A CRM call that says the grant is gone marks the connection, as the worker does. */
+export function noteReauth(ctx: AdminContext, connectionId: string, err: unknown): void {
+  if (err instanceof ReauthRequiredError) ctx.services.repos.connections.setStatus(connectionId, 'reconnect_needed', errorMessage(err));
+}
+
+const ConnectForm = z.object({ crm: z.enum(['hubspot', 'salesforce']), account: z.string().trim().max(100).optional() });
+const SyncForm = z.object({ mode: z.enum(SYNC_MODES) });
+const EnrichForm = z.object({
+  objectType: z.enum(['contact', 'lead']),
+  contactId: z.string().trim().regex(/^[A-Za-z0-9]{1,64}$/, 'a record id is letters and digits'),
+});
+
+export function connectionRoutes(r: Router, ctx: AdminContext): void {
+  const { services } = ctx;
+  const { connections } = services.repos;
+
+  r.get('/connections', (req, res) => {
+    ctx.render(req, res, {
+      title: 'Connections',
+      nav: 'connections',
+      body: connectionsListView({ connectors: CRMS.map((c) => connectorInfo(ctx, c)), connections: connections.list(), csrf: ctx.session(req).csrf }),
+    });
+  });
+
+  // A POST (with the CSRF token) starts the install, so only a logged-in admin can send a browser to the consent
+  // screen from here; the OAuth routes then take over and come back to the connection's page.
+  r.post('/connections/connect', (req, res) => {
+    const f = ConnectForm.safeParse(formBody(req));
+    if (!f.success) return ctx.done(req, res, '/admin/connections', { kind: 'error', message: firstIssue(f.error) });
+    try {
+      res.redirect(303, services.install.begin(f.data.crm, f.data.account ? f.data.account : null));
+    } catch (err) {
+      if (!(err instanceof InstallError)) throw err;
+      ctx.done(req, res, '/admin/connections', { kind: 'error', message: err.message });
+    }
+  });
+
+  r.get('/connections/:id', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const s = ctx.session(req);
+    const installed = req.query.installed === '1' && !s.flash;
+    ctx.render(req, res, {
+      title: `${crmName(conn.crm)} ${conn.external_id}`,
+      nav: 'connections',
+      ...(installed ? { flash: { kind: 'ok' as const, message: `${crmName(conn.crm)} ${conn.external_id} is connected.` } } : {}),
+      body: connectionView({
+        conn,
+        connector: connectorInfo(ctx, conn.crm),
+        runs: services.repos.runs.recent(conn.id, 10),
+        schedules: services.repos.runs.schedulesOf(conn.id),
+        provision: connections.provision(conn.id),
+        objectTypes: conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead'],
+        csrf: s.csrf,
+      }),
+    });
+  });
+
+  r.post('/connections/:id/sync', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    const f = SyncForm.safeParse(formBody(req));
+    if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
+    if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'This connection is disconnected.' });
+    const { run, created } = services.runService.startRun(conn.id, f.data.mode, 'admin');
+    const waiting = conn.status === 'connected' ? '' : ` It will start once the connection is ${conn.status === 'paused' ? 'resumed' : 'reconnected'}.`;
+    ctx.done(req, res, back, {
+      kind: 'ok',
+      message: created ? `A ${f.data.mode} sync was queued (${run.id}).${waiting}` : `A ${f.data.mode} sync is already queued or running (${run.id}).`,
+    });
+  });
+
+  r.post('/connections/:id/pause', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    if (conn.status !== 'connected') return ctx.done(req, res, back, { kind: 'error', message: 'Only a connected CRM can be paused.' });
+    connections.setStatus(conn.id, 'paused', 'paused from the admin page');
+    ctx.done(req, res, back, { kind: 'ok', message: 'Paused: no sync or enrichment runs for this connection until you resume it.' });
+  });
+
+  r.post('/connections/:id/resume', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    if (conn.status !== 'paused') return ctx.done(req, res, back, { kind: 'error', message: 'Only a paused connection can be resumed.' });
+    connections.setStatus(conn.id, 'connected');
+    ctx.done(req, res, back, { kind: 'ok', message: 'Resumed: queued work runs now.' });
+  });
+
+  r.post('/connections/:id/provision', async (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    try {
+      const report = await services.install.provision(conn.id);
+      const problems = [...report.missing.map((m) => `${m.objectType} ${m.name}: ${m.reason}`), ...report.warnings];
+      ctx.done(req, res, back, {
+        kind: problems.length ? 'error' : 'ok',
+        message: `Fields provisioned: ${report.created.length} created, ${report.existing.length} already there.`,
+        ...(problems.length ? { details: problems } : {}),
+      });
+    } catch (err) {
+      noteReauth(ctx, conn.id, err);
+      services.log.warn({ err, connection: conn.id }, 'reprovisioning from the admin page failed');
+      ctx.done(req, res, back, { kind: 'error', message: `Provisioning failed: ${errorMessage(err)}` });
+    }
+  });
+
+  r.post('/connections/:id/enrich', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    const f = EnrichForm.safeParse(formBody(req));
+    if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
+    // A key of its own: the webhook key of a contact is taken for good once it was enriched, and an admin asking
+    // again means "again".
+    const now = services.clock.now();
+    const { id } = services.queue.enqueue(CONTACT_ENRICH, { objectType: f.data.objectType, contactId: f.data.contactId, source: 'admin' }, {
+      connectionId: conn.id,
+      dedupeKey: `admin:${conn.id}:${f.data.objectType}:${f.data.contactId}:${now}`,
+    });
+    ctx.done(req, res, back, { kind: 'ok', message: `Queued: ${f.data.objectType} ${f.data.contactId} will be enriched (job ${id}).` });
+  });
+
+  r.post('/connections/:id/disconnect', async (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'Already disconnected.' });
+    let revokeProblem: string | null = null;
+    try {
+      const tokens = connections.tokens(conn.id);
+      if (tokens.refreshToken || tokens.accessToken) await services.connectors[conn.crm].revoke(tokens);
+    } catch (err) {
+      // The local side is cut either way: tokens are forgotten below, so nothing here can use them again.
+      revokeProblem = errorMessage(err);
+      services.log.warn({ err, connection: conn.id }, 'token revocation failed at disconnect');
+    }
+    connections.saveTokens(conn.id, { accessToken: '', refreshToken: '', expiresAt: null });
+    connections.setStatus(conn.id, 'disconnected', 'disconnected from the admin page');
+    services.registry.invalidate(conn.id);
+    ctx.done(req, res, back, {
+      kind: revokeProblem ? 'error' : 'ok',
+      message: revokeProblem
+        ? `Disconnected and tokens forgotten, but ${crmName(conn.crm)} did not confirm the revocation: ${revokeProblem}`
+        : `Disconnected: the ${crmName(conn.crm)} tokens were revoked and forgotten.`,
+    });
+  });
+
+  r.post('/connections/:id/delete', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    if (conn.status !== 'disconnected') {
+      return ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message: 'Disconnect the connection before deleting it.' });
+    }
+    connections.delete(conn.id);
+    services.registry.invalidate(conn.id);
+    ctx.done(req, res, '/admin/connections', { kind: 'ok', message: `${crmName(conn.crm)} ${conn.external_id} and its history were deleted.` });
+  });
+}
