@@ -1,6 +1,6 @@
 // Opens the SQLite file with the pragmas the queue relies on and applies pending migrations.
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +15,11 @@ export interface OpenOptions {
 }
 
 export function openDb(path: string, opts: OpenOptions = {}): Db {
+  const fresh = path !== ':memory:' && !existsSync(path);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { readonly: opts.readonly ?? false });
+  // Hashes and encrypted tokens live here: readable by the service's user only (SQLite gives -wal/-shm the same mode).
+  if (fresh) chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
   // FULL: a job acknowledged as queued (webhook 200) survives a power cut, not only a process crash.
   db.pragma('synchronous = FULL');

@@ -62,7 +62,15 @@ export function createWorker(o: WorkerOptions): Worker {
     const handler = o.handlers[name];
     const ids = jobs.map((j) => j.id);
     for (const j of ids) inflight.add(j);
-    const heartbeat = setInterval(() => o.queue.extendLease(ids.filter((j) => inflight.has(j)), id, leaseMs), Math.max(250, leaseMs / 3));
+    const heartbeat = setInterval(() => {
+      try {
+        o.queue.extendLease(ids.filter((j) => inflight.has(j)), id, leaseMs);
+      } catch (err) {
+        // A missed heartbeat (database busy) is not fatal: the next one extends the lease, and if the lease runs out
+        // another worker takes the batch over, which the idempotent pipeline allows.
+        o.log.warn({ err }, 'could not extend job leases');
+      }
+    }, Math.max(250, leaseMs / 3));
     try {
       if (!handler) {
         for (const job of jobs) finish(job, { id: job.id, outcome: 'failed', error: new Error(`no handler for job ${name}`) });
