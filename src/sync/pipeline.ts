@@ -119,20 +119,7 @@ export function createPipeline(deps: PipelineDeps) {
     const fields = await conn.fields(objectType);
     const now = clock.now();
     const planned = enriched.map((e) => {
-      const decision = decideJobChange(e, now, conn.settings.clearJobChangeFlags);
-      const plan = planWrites({
-        objectType,
-        profile: e.profile,
-        confidence: e.confidence,
-        provider: e.provider,
-        enrichedAt: new Date(now),
-        jobChange: decision.values,
-        clearFlag: decision.clear,
-        current: e.contact.values,
-        ours: repo.writtenValues(conn.id, e.contact),
-        fields,
-        settings: conn.settings,
-      });
+      const { decision, plan } = planContact(conn, e, fields, now);
       return { ...e, decision, changes: plan.changes };
     });
 
@@ -223,6 +210,25 @@ export function createPipeline(deps: PipelineDeps) {
     return batch.map((c) => results.get(c.id) ?? { ref: c, status: 'skipped', reason: 'unprocessed', credits: 0, enriched: false, jobChange: false });
   }
 
+  /** The job-change decision and the field plan of one enriched contact. */
+  function planContact(conn: ConnectionContext, e: Enriched, fields: ReadonlyMap<string, FieldDef>, now: number) {
+    const decision = decideJobChange(e, now, conn.settings.clearJobChangeFlags);
+    const plan = planWrites({
+      objectType: e.contact.objectType,
+      profile: e.profile,
+      confidence: e.confidence,
+      provider: e.provider,
+      enrichedAt: new Date(now),
+      jobChange: decision.values,
+      clearFlag: decision.clear,
+      current: e.contact.values,
+      ours: repo.writtenValues(conn.id, e.contact),
+      fields,
+      settings: conn.settings,
+    });
+    return { decision, plan };
+  }
+
   function record(conn: ConnectionContext, contact: CrmContact, changes: FieldChange[], opts: BatchOptions, status: 'written' | 'failed', error?: string): void {
     if (changes.length === 0) return;
     repo.recordWrites({
@@ -297,21 +303,7 @@ export function createPipeline(deps: PipelineDeps) {
       provider: body.source_provider,
       credits: body.credits_charged,
     };
-    const now = clock.now();
-    const decision = decideJobChange(e, now, conn.settings.clearJobChangeFlags);
-    const plan = planWrites({
-      objectType: contact.objectType,
-      profile: e.profile,
-      confidence: e.confidence,
-      provider: e.provider,
-      enrichedAt: new Date(now),
-      jobChange: decision.values,
-      clearFlag: decision.clear,
-      current: contact.values,
-      ours: repo.writtenValues(conn.id, contact),
-      fields: await conn.fields(contact.objectType),
-      settings: conn.settings,
-    });
+    const { plan } = planContact(conn, e, await conn.fields(contact.objectType), clock.now());
     return { outcome, plan };
   }
 
