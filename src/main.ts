@@ -81,6 +81,8 @@ export interface ServiceOptions {
   fetchImpl?: typeof fetch;
   /** Lease of claimed jobs (tests shorten it to simulate a crash and a quick restart). */
   leaseMs?: number;
+  /** Per-call timeout of CRM API calls (tests shorten it to simulate a CRM that stops answering). */
+  crmCallTimeoutMs?: number;
 }
 
 export function createServices(config: Config, opts: ServiceOptions = {}): Services {
@@ -88,13 +90,15 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const clock = opts.clock ?? systemClock;
   const dbPath = config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH);
   const db = openDb(dbPath);
+  // A second handle for the API's hot path: the same file, without a disk sync per request (see openDb).
+  const hotDb = dbPath === ':memory:' ? db : openDb(dbPath, { synchronous: 'NORMAL' });
   const cipher = createCipher(loadEncryptionKey(config, dbPath, log));
   const metrics = createMetrics();
   const repos = {
     accounts: createAccountsRepo(db),
-    apiKeys: createApiKeysRepo(db),
-    cache: createProfileCacheRepo(db),
-    ledger: createLedgerRepo(db),
+    apiKeys: createApiKeysRepo(hotDb),
+    cache: createProfileCacheRepo(hotDb),
+    ledger: createLedgerRepo(hotDb),
     dataset: createDatasetRepo(db),
     settings: createSettingsRepo(db),
     connections: createConnectionsRepo(db, cipher),
@@ -124,6 +128,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       apiBaseUrl: config.HUBSPOT_API_BASE_URL,
       rateLimit: { max: config.HUBSPOT_RATE_LIMIT_PER_10S, windowMs: 10_000 },
       searchPerSecond: config.HUBSPOT_SEARCH_PER_SECOND,
+      callTimeoutMs: opts.crmCallTimeoutMs,
       log,
       clock,
       onCall: (op, status) => metrics.crmCall('hubspot', op, status),
@@ -134,6 +139,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       loginUrl: config.SALESFORCE_LOGIN_URL,
       apiVersion: config.SALESFORCE_API_VERSION,
       budgetPercent: config.SALESFORCE_API_BUDGET_PERCENT,
+      timeoutMs: opts.crmCallTimeoutMs,
       log,
       clock,
       onCall: (op, status) => metrics.crmCall('salesforce', op, status),
@@ -213,7 +219,10 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
           log.warn({ connection: connectionId, reason }, 'connection needs to be reconnected; its jobs wait');
         },
       }),
-    close: () => db.close(),
+    close: () => {
+      if (hotDb !== db) hotDb.close();
+      db.close();
+    },
   };
 }
 

@@ -12,6 +12,12 @@ export interface OpenOptions {
   /** Milliseconds a writer waits for a lock held by another connection or process. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /**
+   * FULL (default) syncs the WAL at every commit: a job acknowledged as queued survives a power cut. NORMAL
+   * survives a process crash but not a power cut; the API's hot path (ledger rows, cache entries) uses it so a
+   * request does not wait for the disk.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 export function openDb(path: string, opts: OpenOptions = {}): Db {
@@ -21,8 +27,7 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   // Hashes and encrypted tokens live here: readable by the service's user only (SQLite gives -wal/-shm the same mode).
   if (fresh) chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
-  // FULL: a job acknowledged as queued (webhook 200) survives a power cut, not only a process crash.
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
   if (!opts.readonly) migrate(db);

@@ -133,8 +133,8 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       if (!lookup.email && !lookup.linkedin_url) return { status: 400, body: ERRORS.badRequest().body };
       const inputKind: InputKind = lookup.email && lookup.linkedin_url ? 'both' : lookup.email ? 'email' : 'linkedin_url';
 
-      const charge = (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }) => {
-        const written = credits.record({
+      const charge = async (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }) => {
+        const written = await credits.record({
           accountId: ctx.accountId,
           apiKeyId: ctx.apiKeyId,
           connectionId: ctx.connectionId,
@@ -155,7 +155,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       };
 
       if (providers.length === 0) {
-        charge('failed', { provider: null, cacheHit: false, credits: 0 });
+        await charge('failed', { provider: null, cacheHit: false, credits: 0 });
         return { status: 503, body: ERRORS.notConfigured().body };
       }
 
@@ -170,16 +170,16 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         const hit = cache.get(cacheKeys(lookup), clock.now());
         if (hit) {
           if (overLimit()) {
-            charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+            await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
             return { status: 402, body: ERRORS.paymentRequired().body };
           }
-          charge('found', { provider: hit.provider, cacheHit: true, credits: CREDITS_PER_FOUND });
+          await charge('found', { provider: hit.provider, cacheHit: true, credits: CREDITS_PER_FOUND });
           return { status: 200, body: found(hit, true, latency()) };
         }
       }
 
       if (overLimit()) {
-        charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+        await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
         return { status: 402, body: ERRORS.paymentRequired().body };
       }
       reserved.set(ctx.accountId, (reserved.get(ctx.accountId) ?? 0) + CREDITS_PER_FOUND);
@@ -194,19 +194,19 @@ export function createEnricher(deps: EnricherDeps): Enricher {
 
       switch (shared.kind) {
         case 'found':
-          charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
+          await charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
           return { status: 200, body: found(shared.resolved, false, latency()) };
         case 'not_found':
-          charge('not_found', { provider: null, cacheHit: false, credits: 0 });
+          await charge('not_found', { provider: null, cacheHit: false, credits: 0 });
           return {
             status: 200,
             body: { profile: null, found: false, confidence: 0, credits_charged: 0, cache_hit: false, latency_ms: latency(), error: 'Profile not found' },
           };
         case 'failed':
-          charge('failed', { provider: null, cacheHit: false, credits: 0 });
+          await charge('failed', { provider: null, cacheHit: false, credits: 0 });
           return { status: 502, body: ERRORS.badGateway().body };
         case 'not_configured':
-          charge('failed', { provider: null, cacheHit: false, credits: 0 });
+          await charge('failed', { provider: null, cacheHit: false, credits: 0 });
           return { status: 503, body: ERRORS.notConfigured().body };
       }
     },

@@ -35,8 +35,8 @@ export interface LedgerEntry {
 export interface CreditStore {
   /** Credits charged to the account since the start of the calendar month (UTC) containing `now`. */
   creditsThisMonth(accountId: string, now: number): number;
-  /** Returns false when an entry with the same idempotency key already exists (nothing written). */
-  record(entry: LedgerEntry): boolean;
+  /** Resolves once the entry is stored; false when an entry with the same idempotency key already existed. */
+  record(entry: LedgerEntry): Promise<boolean>;
   /** The credits an earlier request with this idempotency key was charged, if any. */
   findByIdempotencyKey(key: string): { credits: number; found: boolean } | undefined;
 }
