@@ -290,7 +290,6 @@ export async function serve(
     enricher,
     rateLimiter,
     authenticate: (key) => repos.apiKeys.authenticate(key),
-    monthlyLimit: (accountId) => repos.accounts.byId(accountId)?.monthly_credit_limit ?? 0,
     healthy: () => {
       services.db.prepare('SELECT 1').get();
       return true;

@@ -18,14 +18,17 @@ export interface ApiKeyRow {
 export interface ApiKeyPrincipal {
   keyId: string;
   accountId: string;
+  /** The account's monthly credit limit (0 = none), read with the key: one query per request. */
+  monthlyLimit: number;
 }
 
 const TOUCH_EVERY_MS = 60_000;
 
 export function createApiKeysRepo(db: Db) {
   const insert = db.prepare('INSERT INTO api_keys (id, account_id, prefix, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const byHash = db.prepare<[string], { id: string; account_id: string }>(
-    'SELECT id, account_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
+  const byHash = db.prepare<[string], { id: string; account_id: string; monthly_credit_limit: number }>(
+    `SELECT k.id, k.account_id, a.monthly_credit_limit FROM api_keys k JOIN accounts a ON a.id = k.account_id
+      WHERE k.key_hash = ? AND k.revoked_at IS NULL`,
   );
   const touch = db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
   const revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
@@ -52,7 +55,7 @@ export function createApiKeysRepo(db: Db) {
         lastTouched.set(row.id, now);
         touch.run(new Date(now).toISOString(), row.id);
       }
-      return { keyId: row.id, accountId: row.account_id };
+      return { keyId: row.id, accountId: row.account_id, monthlyLimit: row.monthly_credit_limit };
     },
     revoke(id: string): boolean {
       return revoke.run(new Date().toISOString(), id).changes > 0;

@@ -9,7 +9,6 @@ import type { RateLimiter } from './rate-limit.js';
 export interface EnrichRouteDeps {
   enricher: Enricher;
   authenticate(key: string): ApiKeyPrincipal | undefined;
-  monthlyLimit(accountId: string): number;
   rateLimiter: RateLimiter;
 }
 
@@ -63,7 +62,7 @@ export function enrichRoutes(deps: EnrichRouteDeps): Router {
       const outcome = await deps.enricher.enrich(parsed.data, {
         accountId: principal.accountId,
         apiKeyId: principal.keyId,
-        monthlyLimit: deps.monthlyLimit(principal.accountId),
+        monthlyLimit: principal.monthlyLimit,
         startedAt,
       });
       res.status(outcome.status).json(outcome.body);
