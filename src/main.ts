@@ -312,6 +312,10 @@ export async function serve(
   });
   let worker: Worker | undefined;
   const server = app.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
+  // Without a listener Node drops a CONNECT request's connection without an answer; we are no proxy: say so.
+  server.on('connect', (_req, socket: import('node:stream').Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   await new Promise<void>((ok, fail) => {
     server.once('listening', ok);
     server.once('error', fail);

@@ -53,6 +53,8 @@ export type BatchError = z.infer<typeof BatchError>;
 // Webhook payloads carry JSON numbers, but a numeric string is accepted too: it costs nothing and a proxy or a
 // future payload version that stringifies ids must not make us drop events.
 const Int = z.union([z.number().int(), z.string().regex(/^-?\d{1,18}$/).transform(Number)]);
+/** HubSpot ids (portal, object) are positive integers that fit a double exactly. */
+const Id = z.union([z.number(), z.string().regex(/^\d{1,16}$/).transform(Number)]).pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 const Text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 /** One webhook event (hubspot.md §2.2). Old docs name the type `eventType`, real payloads `subscriptionType`. */
@@ -61,8 +63,8 @@ export const WebhookEventInput = z
     eventId: z.union([z.number(), z.string().min(1)]),
     subscriptionType: z.string().min(1).optional(),
     eventType: z.string().min(1).optional(),
-    portalId: Int,
-    objectId: Int,
+    portalId: Id,
+    objectId: Id,
     occurredAt: Int,
     attemptNumber: Int.optional(),
     propertyName: z.string().optional(),

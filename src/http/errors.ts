@@ -31,6 +31,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(status === 400 || status === 415 ? 400 : status).json({ error: status === 403 ? 'Forbidden' : 'Bad Request', message });
       return;
     }
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      // The database stayed locked by another process past busy_timeout: a retryable condition (HubSpot and
+      // Salesforce redeliver on any 5xx; API clients get told when to come back).
+      log.warn({ path: req.path, method: req.method }, 'database busy; asked the client to retry');
+      res.status(503).set('Retry-After', '5').json({ error: 'Service Unavailable', message: 'storage is busy, retry shortly' });
+      return;
+    }
     log.error({ err, path: req.path, method: req.method }, 'request failed');
     res.status(500).json({ error: 'Internal Server Error', message: 'unexpected error' });
   };

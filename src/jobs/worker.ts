@@ -129,7 +129,13 @@ export function createWorker(o: WorkerOptions): Worker {
         await sleep(idlePollMs, AbortSignal.any([stopCtl.signal, wake.signal]));
         continue;
       }
-      await runBatch(jobs, stopCtl.signal);
+      try {
+        await runBatch(jobs, stopCtl.signal);
+      } catch (err) {
+        // Recording an outcome failed (the database stayed locked past busy_timeout). The loop must survive: the
+        // unrecorded jobs keep their lease until it runs out, then they are claimed again (the pipeline is idempotent).
+        o.log.error({ err, jobs: jobs.map((j) => j.id) }, 'could not record job outcomes; they run again when their lease ends');
+      }
     }
   }
 
@@ -141,7 +147,10 @@ export function createWorker(o: WorkerOptions): Worker {
     async stop() {
       stopCtl.abort();
       const all = Promise.all(loops);
-      const timedOut = await Promise.race([all.then(() => false), sleep(o.graceMs ?? 10_000).then(() => true)]);
+      // The grace timer is cancelled once the loops are done: a pending timer would keep the process alive.
+      const grace = new AbortController();
+      const timedOut = await Promise.race([all.then(() => false), sleep(o.graceMs ?? 10_000, grace.signal).then(() => !grace.signal.aborted)]);
+      grace.abort();
       if (timedOut) {
         for (const jobId of inflight) o.queue.release(jobId, id, { outcome: 'shutdown' });
         o.log.warn({ released: inflight.size }, 'released unfinished jobs at shutdown');

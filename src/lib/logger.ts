@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
 
 const SECRET_KEYS = [
   'password', 'adminPassword', 'apiKey', 'api_key', 'key', 'token', 'accessToken', 'access_token', 'refreshToken',
-  'refresh_token', 'clientSecret', 'client_secret', 'authorization', 'Authorization', 'x-api-key', 'cookie', 'code',
+  'refresh_token', 'clientSecret', 'client_secret', 'authorization', 'Authorization', 'x-api-key', 'cookie',
   'code_verifier', 'codeVerifier', 'secret', 'encryptionKey', 'sessionId',
 ];
 

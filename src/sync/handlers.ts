@@ -13,6 +13,8 @@ export const ContactEnrichPayload = z.object({
   objectType: z.enum(['contact', 'lead']),
   contactId: z.string().min(1).max(64),
   source: z.string().max(40).default('webhook'),
+  /** Ledger idempotency key to charge under (a run hands over a contact it already charged); default per job. */
+  chargeKey: z.string().min(1).max(200).optional(),
 });
 export type ContactEnrichPayload = z.infer<typeof ContactEnrichPayload>;
 
@@ -43,9 +45,10 @@ export function createContactEnrichHandler(deps: { registry: ContextRegistry; pi
         const ids = [...new Set(items.map((i) => i.payload.contactId))];
         const contacts = await ctx.session.read(objectType, ids, mappedFields(ctx.settings, objectType));
         const jobIdOf = new Map(items.map((i) => [i.payload.contactId, i.job.id]));
+        const chargeKeyOf = new Map(items.flatMap((i) => (i.payload.chargeKey ? [[i.payload.contactId, i.payload.chargeKey] as const] : [])));
         const outcomes = await deps.pipeline.processBatch(ctx, objectType, contacts, {
           mode: 'new',
-          idempotencyKey: (ref) => `job:${jobIdOf.get(ref.id)}:${ref.objectType}:${ref.id}`,
+          idempotencyKey: (ref) => chargeKeyOf.get(ref.id) ?? `job:${jobIdOf.get(ref.id)}:${ref.objectType}:${ref.id}`,
           jobIds: jobIdOf,
         });
         const byId = new Map(outcomes.map((o) => [o.ref.id, o]));

@@ -107,10 +107,11 @@ export function createRunService(deps: RunServiceDeps) {
     addCounts(counts, results);
     // Contacts that failed transiently in a backfill or new-records page get their own queued job, so the run
     // moves on and they are retried with backoff (a job-changes failure simply stays due for the next run).
+    // The job charges under this run's key: a contact the run already paid for is not charged again.
     const retry = results.filter((r) => r.status === 'failed' && run.mode !== 'job-changes');
     runs.transaction(() => {
       for (const r of retry) {
-        deps.queue.enqueue(CONTACT_ENRICH, { objectType: r.ref.objectType, contactId: r.ref.id, source: `run:${run.mode}` }, {
+        deps.queue.enqueue(CONTACT_ENRICH, { objectType: r.ref.objectType, contactId: r.ref.id, source: `run:${run.mode}`, chargeKey: key(r.ref) }, {
           connectionId: ctx.id,
           dedupeKey: contactJobKey(ctx.id, r.ref.objectType, r.ref.id),
         });
