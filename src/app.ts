@@ -19,6 +19,8 @@ export interface AppDeps extends EnrichRouteDeps {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Hashing every API answer for an ETag buys nothing on POST responses and costs a SHA-1 per request.
+  app.set('etag', false);
   // Only private-network proxies are believed about the client address (X-Forwarded-For cannot be forged from outside).
   app.set('trust proxy', deps.trustProxy ? 'loopback, linklocal, uniquelocal' : false);
   app.set('query parser', 'simple');

@@ -121,7 +121,7 @@ const COMMANDS: Record<string, Handler> = {
       { email: values.email, linkedin_url: values['linkedin-url'] },
       { accountId: account.id, monthlyLimit: account.monthly_credit_limit },
     );
-    out.stdout(`${JSON.stringify(outcome.body)}\n`);
+    out.stdout(`${outcome.json ? outcome.json() : JSON.stringify(outcome.body)}\n`);
     if (outcome.status !== 200) {
       const body = outcome.body as { error?: string; message?: string };
       out.stderr(`crm-enrich: ${outcome.status} ${body.error ?? ''}: ${body.message ?? ''}\n`);

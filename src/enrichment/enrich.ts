@@ -30,7 +30,13 @@ export interface EnrichContext {
 }
 
 export type ErrorBody = { error: string; message: string };
-export type EnrichOutcome = { status: 200; body: EnrichResponse } | { status: 400 | 402 | 502 | 503; body: ErrorBody };
+/**
+ * `json()`, when present, is the exact response text: a cache hit is answered from the stored JSON without
+ * parsing and re-serialising the profile (`body` parses it lazily for callers that need the object).
+ */
+export type EnrichOutcome =
+  | { status: 200; readonly body: EnrichResponse; json?: () => string }
+  | { status: 400 | 402 | 502 | 503; body: ErrorBody; json?: undefined };
 
 export interface EnrichMetrics {
   enrichment(provider: string, outcome: LedgerOutcome | 'cache_hit'): void;
@@ -48,7 +54,9 @@ export interface EnricherDeps {
 }
 
 interface Resolved {
-  profile: Profile;
+  /** Parsed when the profile came from a provider; absent for cache hits until someone needs it. */
+  profile?: Profile;
+  profileJson: string;
   confidence: number;
   provider: string;
 }
@@ -94,9 +102,9 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       windowDays: settings.jobChangeWindowDays,
       now: new Date(now),
     });
-    const resolved = { profile, confidence: clampConfidence(result.hit.confidence), provider: result.provider };
+    const resolved = { profile, profileJson: JSON.stringify(profile), confidence: clampConfidence(result.hit.confidence), provider: result.provider };
     if (settings.cacheTtlDays > 0) {
-      cache.put(cacheKeys(lookup, profile), { ...resolved, fetchedAt: now }, now + settings.cacheTtlDays * DAY_MS);
+      cache.put(cacheKeys(lookup, profile), { profileJson: resolved.profileJson, confidence: resolved.confidence, provider: resolved.provider, fetchedAt: now }, now + settings.cacheTtlDays * DAY_MS);
     }
     return { kind: 'found', resolved };
   }
@@ -174,7 +182,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
             return { status: 402, body: ERRORS.paymentRequired().body };
           }
           await charge('found', { provider: hit.provider, cacheHit: true, credits: CREDITS_PER_FOUND });
-          return { status: 200, body: found(hit, true, latency()) };
+          return found(hit, true, latency());
         }
       }
 
@@ -195,7 +203,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       switch (shared.kind) {
         case 'found':
           await charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
-          return { status: 200, body: found(shared.resolved, false, latency()) };
+          return found(shared.resolved, false, latency());
         case 'not_found':
           await charge('not_found', { provider: null, cacheHit: false, credits: 0 });
           return {
@@ -213,15 +221,26 @@ export function createEnricher(deps: EnricherDeps): Enricher {
   };
 }
 
-function found(r: Resolved, cacheHit: boolean, latencyMs: number): EnrichResponse {
+function found(r: Resolved, cacheHit: boolean, latencyMs: number): EnrichOutcome {
+  let body: EnrichResponse | undefined;
   return {
-    profile: r.profile,
-    found: true,
-    confidence: r.confidence,
-    source_provider: r.provider,
-    credits_charged: CREDITS_PER_FOUND,
-    cache_hit: cacheHit,
-    latency_ms: latencyMs,
+    status: 200,
+    get body(): EnrichResponse {
+      // Same key order as json(): the two forms are the same answer.
+      body ??= {
+        profile: r.profile ?? (JSON.parse(r.profileJson) as Profile),
+        found: true,
+        confidence: r.confidence,
+        source_provider: r.provider,
+        credits_charged: CREDITS_PER_FOUND,
+        cache_hit: cacheHit,
+        latency_ms: latencyMs,
+      };
+      return body;
+    },
+    json: () =>
+      `{"profile":${r.profileJson},"found":true,"confidence":${r.confidence},"source_provider":${JSON.stringify(r.provider)},` +
+      `"credits_charged":${CREDITS_PER_FOUND},"cache_hit":${cacheHit},"latency_ms":${latencyMs}}`,
   };
 }
 

@@ -2,7 +2,8 @@
 import type { Profile } from './contract.js';
 
 export interface CachedProfile {
-  profile: Profile;
+  /** The normalised profile as JSON, stored and served as is. */
+  profileJson: string;
   confidence: number;
   provider: string;
   fetchedAt: number;

@@ -335,8 +335,12 @@ function levelOfSegment(tokens: readonly string[]): Seniority | null {
   const used = tokens.map(() => false);
   let best: Seniority | null = null;
   for (const r of RULES) {
+    // Most rules cannot start at most tokens: test a plain first step before building a match.
+    const first = r.steps[0];
+    const gate = first && first.kind === 'token' && !first.optional && !first.lookahead ? first : null;
     for (let i = 0; i < tokens.length; i++) {
       if (used[i]) continue;
+      if (gate && !gate.test(tokens[i]!)) continue;
       const taken = matchAt(r, tokens, used, i);
       if (!taken) continue;
       for (const t of taken) used[t] = true;

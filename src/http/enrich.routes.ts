@@ -65,7 +65,8 @@ export function enrichRoutes(deps: EnrichRouteDeps): Router {
         monthlyLimit: principal.monthlyLimit,
         startedAt,
       });
-      res.status(outcome.status).json(outcome.body);
+      if (outcome.json) res.status(outcome.status).type('application/json').send(outcome.json());
+      else res.status(outcome.status).json(outcome.body);
     },
   );
   return r;

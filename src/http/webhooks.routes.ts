@@ -22,7 +22,7 @@ export interface WebhookDeps {
 export function webhookRoutes(deps: WebhookDeps): Router {
   const r = Router();
 
-  r.post('/webhooks/hubspot', express.raw({ type: () => true, limit: '2mb' }), (req, res) => {
+  r.post('/webhooks/hubspot', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     // The signature covers the URL HubSpot called: our public URL plus the path and query as received.
     const verdict = deps.hubspotClientSecret
@@ -49,13 +49,19 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     const items = [];
     let ignored = 0;
     const unknownPortals = new Set<number>();
+    // One lookup per portal, not per event (a batch usually comes from one portal).
+    const connections = new Map<number, ReturnType<ConnectionsRepo['byExternalId']>>();
+    const connectionOf = (portalId: number) => {
+      if (!connections.has(portalId)) connections.set(portalId, deps.connections.byExternalId('hubspot', String(portalId)));
+      return connections.get(portalId);
+    };
     for (const e of parsed.events) {
       // Only creations start an enrichment; our own writes fire propertyChange events, which are ignored (no loop).
       if (e.subscriptionType !== 'contact.creation' && e.subscriptionType !== 'object.creation') {
         ignored++;
         continue;
       }
-      const conn = deps.connections.byExternalId('hubspot', String(e.portalId));
+      const conn = connectionOf(e.portalId);
       if (!conn || conn.status === 'disconnected') {
         unknownPortals.add(e.portalId);
         continue;
@@ -67,13 +73,13 @@ export function webhookRoutes(deps: WebhookDeps): Router {
         opts: { connectionId: conn.id, dedupeKey: contactJobKey(conn.id, 'contact', contactId) },
       });
     }
-    const { created, duplicates } = deps.queue.enqueueMany(items);
+    const { created, duplicates } = await deps.queue.enqueueManyDurable(items);
     if (unknownPortals.size) deps.log.warn({ portals: [...unknownPortals] }, 'HubSpot events for portals that are not connected were acknowledged and dropped');
     if (created) deps.onQueued?.();
     res.status(200).json({ received: parsed.events.length, queued: created, duplicates, ignored });
   });
 
-  r.post('/webhooks/salesforce', express.text({ type: () => true, limit: '2mb' }), (req, res) => {
+  r.post('/webhooks/salesforce', express.text({ type: () => true, limit: '2mb' }), async (req, res) => {
     const parsed = parseOutboundMessage(typeof req.body === 'string' ? req.body : '');
     if (!parsed.ok) {
       res.status(400).type('text/xml').send(soapFault('Client', parsed.reason));
@@ -85,7 +91,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       res.status(403).type('text/xml').send(soapFault('Client', 'organization is not connected'));
       return;
     }
-    const { created } = deps.queue.enqueueMany(
+    const { created } = await deps.queue.enqueueManyDurable(
       parsed.message.notifications.map((n) => ({
         name: CONTACT_ENRICH,
         payload: { objectType: n.objectType, contactId: n.recordId, source: 'outbound_message' },

@@ -145,7 +145,32 @@ export function createQueue(db: Db, opts: QueueOptions) {
     return job && job.state === 'running' && job.leased_by === workerId ? job : undefined;
   }
 
-  return {
+  type Group = {
+    items: { name: string; payload: unknown; opts?: EnqueueOptions }[];
+    resolve: (r: { created: number; duplicates: number }) => void;
+    reject: (err: unknown) => void;
+  };
+  let groups: Group[] = [];
+  function flushGroups(): void {
+    const batch = groups;
+    groups = [];
+    try {
+      const results = db
+        .transaction(() =>
+          batch.map((g) => {
+            let created = 0;
+            for (const it of g.items) if (queue.enqueue(it.name, it.payload, it.opts).created) created++;
+            return { created, duplicates: g.items.length - created };
+          }),
+        )
+        .immediate();
+      batch.forEach((g, i) => g.resolve(results[i]!));
+    } catch (err) {
+      for (const g of batch) g.reject(err);
+    }
+  }
+
+  const queue = {
     enqueue(name: string, payload: unknown, o: EnqueueOptions = {}): { id: number; created: boolean } {
       const now = clock.now();
       const r = insert.run(name, o.connectionId ?? null, o.dedupeKey ?? null, JSON.stringify(payload), o.maxAttempts ?? maxAttemptsDefault, o.runAt ?? now, now, now);
@@ -157,9 +182,21 @@ export function createQueue(db: Db, opts: QueueOptions) {
     enqueueMany(items: { name: string; payload: unknown; opts?: EnqueueOptions }[]): { created: number; duplicates: number } {
       let created = 0;
       db.transaction(() => {
-        for (const it of items) if (this.enqueue(it.name, it.payload, it.opts).created) created++;
+        for (const it of items) if (queue.enqueue(it.name, it.payload, it.opts).created) created++;
       }).immediate();
       return { created, duplicates: items.length - created };
+    },
+
+    /**
+     * enqueueMany with group commit: the batches of all requests arriving in one event-loop turn share one
+     * transaction (one disk sync), and each promise resolves only once its jobs are committed. Webhook intake
+     * answers 200 after this resolves.
+     */
+    enqueueManyDurable(items: { name: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<{ created: number; duplicates: number }> {
+      return new Promise((resolve, reject) => {
+        if (groups.length === 0) setImmediate(flushGroups);
+        groups.push({ items, resolve, reject });
+      });
     },
 
     claim(o: ClaimOptions): JobRow[] {
@@ -248,4 +285,5 @@ export function createQueue(db: Db, opts: QueueOptions) {
     get: (id: number) => get.get(id),
     reclaimExpired: () => db.transaction(() => reclaimExpired(clock.now())).immediate(),
   };
+  return queue;
 }
