@@ -100,6 +100,24 @@ describe('job changes on HubSpot', () => {
     expect(states).toEqual(['created', 'created']);
   });
 
+  it('when a flag is older than the window, then a later run clears it, unless the connection switched clearing off', async () => {
+    const flagged = () => ids.filter((id) => fake.getContact(id)!.properties.enrichment_recent_job_change === 'true');
+    expect(flagged()).toEqual(ids.slice(0, 3));
+    const ctx = t.services.registry.get(connectionId);
+    // Clearing switched off: the old flags stay.
+    t.services.repos.connections.setSettings(connectionId, JSON.stringify({ ...ctx.settings, clearJobChangeFlags: false }));
+    const longAgo = Date.now() - 91 * 86_400_000;
+    t.services.db.prepare('UPDATE contact_snapshots SET job_change_flagged_at = ? WHERE connection_id = ? AND job_change_flagged_at IS NOT NULL').run(longAgo, connectionId);
+    await run('job-changes');
+    expect(flagged()).toEqual(ids.slice(0, 3));
+    // Switched back on: the flags, 91 days old with a 90-day window, are cleared; the previous company stays as history.
+    t.services.repos.connections.setSettings(connectionId, JSON.stringify({ ...ctx.settings, clearJobChangeFlags: true }));
+    await run('job-changes');
+    expect(flagged()).toEqual([]);
+    expect(fake.getContact(ids[1]!)!.properties.enrichment_previous_company).toBe('Globex Corporation');
+    expect(fake.tasks()).toHaveLength(4);
+  });
+
   it('when a schedule is changed at run time, then it takes effect without a restart, and two firings make one run', async () => {
     const scheduler = t.services.scheduler;
     scheduler.start();

@@ -1,0 +1,42 @@
+// Run settings shared by the benchmarks: BENCH_QUICK=1 shortens every timed window; BENCH_ONLY=api,webhooks,...
+// runs a subset.
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Closed-loop API runs. */
+  /** Each concurrency: `rounds` interleaved rounds (ours, bare, ours, bare...) of durationMs each. */
+  api: { warmupMs: number; durationMs: number; rounds: number; concurrency: number[] };
+  webhooks: { stepMs: number; maxSteps: number };
+  backfill: { sizes: number[]; latencySize: number };
+  micro: { datasetRows: number };
+}
+
+export function benchConfig(): BenchConfig {
+  return QUICK
+    ? {
+        quick: true,
+        api: { warmupMs: 1_000, durationMs: 1_500, rounds: 3, concurrency: [1, 16, 64] },
+        webhooks: { stepMs: 3_000, maxSteps: 8 },
+        backfill: { sizes: [1_000, 3_000], latencySize: 1_000 },
+        micro: { datasetRows: 10_000 },
+      }
+    : {
+        quick: false,
+        api: { warmupMs: 2_000, durationMs: 4_000, rounds: 3, concurrency: [1, 16, 64] },
+        webhooks: { stepMs: 5_000, maxSteps: 10 },
+        backfill: { sizes: [1_000, 3_000, 10_000], latencySize: 10_000 },
+        micro: { datasetRows: 10_000 },
+      };
+}
+
+export interface Section {
+  name: string;
+  /** Pre-rendered text tables. */
+  text: string[];
+  results: unknown;
+}
+
+export function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}

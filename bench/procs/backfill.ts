@@ -1,0 +1,83 @@
+// Child: the real service (no HTTP server needed) with n dataset people and a connected CRM (install flow against
+// the fake in the other process); run() starts a backfill run and drains it with one worker, as `crm-enrich sync`
+// does, sampling RSS every 100 ms.
+import type { Services } from '../../src/main.js';
+import { serveRpc, cpuMs, rssSampler } from '../lib/ipc.js';
+import { createBenchServices, importJsonl, installCrm, peopleJsonl } from '../lib/service.js';
+
+let services: Services | undefined;
+let cleanup: (() => void) | undefined;
+let connectionId = '';
+
+async function start(o: {
+  crm: 'hubspot' | 'salesforce';
+  people: number;
+  fake: { url: string; authorizeUrl: string; clientId: string; clientSecret: string };
+  /** Diagnostics only (e.g. 'synchronous = NORMAL' on the main handle); `npm run bench` never sets it. */
+  whatIfPragma?: string;
+}) {
+  const env: Record<string, string> =
+    o.crm === 'hubspot'
+      ? { HUBSPOT_CLIENT_ID: o.fake.clientId, HUBSPOT_CLIENT_SECRET: o.fake.clientSecret, HUBSPOT_AUTHORIZE_URL: o.fake.authorizeUrl, HUBSPOT_API_BASE_URL: o.fake.url }
+      : { SALESFORCE_CLIENT_ID: o.fake.clientId, SALESFORCE_CLIENT_SECRET: o.fake.clientSecret, SALESFORCE_LOGIN_URL: o.fake.url };
+  const b = createBenchServices(`backfill-${o.crm}`, env);
+  services = b.services;
+  cleanup = b.cleanup;
+  const t0 = performance.now();
+  const report = importJsonl(services, peopleJsonl(o.people));
+  const importMs = performance.now() - t0;
+  if (report.skipped) throw new Error(`dataset import skipped ${report.skipped} rows: ${JSON.stringify(report.errors.slice(0, 3))}`);
+  connectionId = await installCrm(services, o.crm);
+  if (o.whatIfPragma) services.db.pragma(o.whatIfPragma);
+  return { connectionId, imported: report.imported, importMs: Math.round(importMs), rssBeforeRun: process.memoryUsage.rss() };
+}
+
+/** Started with --expose-gc: the heap still held after a full GC, before and after the run (a leak shows here). */
+function heapAfterGc(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function run() {
+  const s = services!;
+  const heapBefore = heapAfterGc();
+  const rss = rssSampler(100);
+  const rssBefore = process.memoryUsage.rss();
+  const cpu0 = cpuMs();
+  const t0 = performance.now();
+  const { run } = s.runService.startRun(connectionId, 'backfill', 'bench');
+  const jobs = await s.createWorker({ concurrency: 1 }).drain();
+  const wallMs = performance.now() - t0;
+  const cpu = cpuMs() - cpu0;
+  const peak = rss.stop();
+  const heapAfter = heapAfterGc();
+  const row = s.repos.runs.get(run.id)!;
+  const leftover = s.db.prepare(`SELECT name, state, COUNT(*) AS n FROM jobs WHERE state != 'succeeded' GROUP BY name, state`).all();
+  return {
+    state: row.state,
+    error: row.error,
+    counts: JSON.parse(row.counts_json) as Record<string, number>,
+    total: row.total,
+    jobsRun: jobs,
+    leftoverJobs: leftover,
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round(cpu),
+    rssBeforeRun: rssBefore,
+    peakRss: peak,
+    maxRssLifetime: process.resourceUsage().maxRSS * 1024,
+    heapBefore,
+    heapAfter,
+    ledgerRows: (s.db.prepare('SELECT COUNT(*) AS n FROM credit_ledger').get() as { n: number }).n,
+  };
+}
+
+serveRpc({
+  start,
+  run,
+  async stop() {
+    cleanup?.();
+  },
+});

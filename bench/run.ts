@@ -1,0 +1,100 @@
+// `npm run bench`: runs every benchmark in turn, prints the tables on stdout (progress goes to stderr) and writes
+// bench/results.json with the machine, the date and every figure. BENCH_QUICK=1 for a short run;
+// BENCH_ONLY=api,webhooks,backfill,micro for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
+import { cpus, totalmem, release, platform, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execSync } from 'node:child_process';
+import { benchConfig, log, type Section } from './lib/config.js';
+import { canPin, PIN } from './lib/ipc.js';
+import * as api from './api.js';
+import * as webhooks from './webhooks.js';
+import * as backfill from './backfill.js';
+import * as micro from './micro.js';
+
+const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, webhooks, backfill, micro };
+
+function gitRev(): string | null {
+  try {
+    const rev = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execSync('git status --porcelain -- src connectors', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return dirty ? `${rev}+dirty(src)` : rev;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = benchConfig();
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const names = only.length ? only : Object.keys(BENCHES);
+  for (const n of names) if (!BENCHES[n]) throw new Error(`BENCH_ONLY: unknown benchmark ${n} (known: ${Object.keys(BENCHES).join(', ')})`);
+
+  const cpu = cpus();
+  const machine = {
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    pinned: PIN && canPin(),
+  };
+  const started = new Date();
+  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; ${cfg.quick ? 'QUICK run' : 'full run'}; benchmarks: ${names.join(', ')}`);
+  const sections: Section[] = [];
+  // Other work on the machine skews every figure: the 1-minute load average before and after each benchmark is
+  // kept with the results (on 2 cores, anything well above 2 during a run means it shared the CPUs).
+  const load: Record<string, { before: number; after: number; seconds: number }> = {};
+  for (const n of names) {
+    const t0 = performance.now();
+    const before = loadavg()[0]!;
+    log(`=== ${n} (load average ${before.toFixed(2)}) ===`);
+    const s = await BENCHES[n]!.run(cfg);
+    sections.push(s);
+    load[n] = { before: Math.round(before * 100) / 100, after: Math.round(loadavg()[0]! * 100) / 100, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+    log(`=== ${n} done in ${load[n]!.seconds} s (load average ${load[n]!.after}) ===`);
+  }
+  const totalS = Math.round(performance.now() / 1000);
+
+  const header = [
+    `# crm-enrich benchmarks (${cfg.quick ? 'BENCH_QUICK=1' : 'full run'})`,
+    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}`,
+    `date: ${started.toISOString()}; commit ${gitRev() ?? 'unknown'}; CPU pinning: ${machine.pinned ? 'taskset (servers CPU 0, clients/fakes CPU 1)' : 'off'}`,
+  ];
+  const loadLine = Object.entries(load)
+    .map(([n, l]) => `${n} ${l.seconds} s (load ${l.before} → ${l.after})`)
+    .join(', ');
+  const maxLoad = Math.max(...Object.values(load).flatMap((l) => [l.before, l.after]));
+  if (maxLoad > 2.5) {
+    header.push(`WARNING: 1-minute load average reached ${maxLoad} on ${machine.cores} cores: other work shared the CPUs and the disk; absolute figures are depressed (ratios measured back to back hold better)`);
+  }
+  process.stdout.write(`${header.join('\n')}\n${sections.flatMap((s) => s.text).join('\n')}\n\ntotal wall time ${totalS} s: ${loadLine}\n`);
+
+  const out = fileURLToPath(new URL('./results.json', import.meta.url));
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        machine,
+        date: started.toISOString(),
+        commit: gitRev(),
+        quick: cfg.quick,
+        config: cfg,
+        totalWallSeconds: totalS,
+        loadAverage: load,
+        results: Object.fromEntries(sections.map((s) => [s.name, s.results])),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`wrote ${out}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
