@@ -151,7 +151,6 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     enricher,
     contacts: repos.contacts,
     clock,
-    log,
     enrichConcurrency: config.ENRICH_CONCURRENCY,
     jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
   });

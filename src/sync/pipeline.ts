@@ -7,7 +7,6 @@ import type { ContactsRepo, SnapshotRow } from '../db/contacts.repo.js';
 import type { ContactRef, CrmContact, CrmKind, CrmSession, FieldDef, ObjectType, WriteOutcome } from '../../connectors/types.js';
 import { BudgetExhaustedError, NonRetryableError, RetryAfterError } from '../lib/errors.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/logger.js';
 import { planWrites, type ConnectionSettings, type FieldChange, type JobChangeValues, type Plan } from './mapping.js';
 import { companyKey } from '../enrichment/normalize.js';
 
@@ -28,7 +27,6 @@ export interface PipelineDeps {
   enricher: Enricher;
   contacts: ContactsRepo;
   clock: Clock;
-  log: Logger;
   enrichConcurrency: number;
   jobChangeWindowDays: number;
 }
@@ -69,7 +67,7 @@ interface Enriched {
 }
 
 export function createPipeline(deps: PipelineDeps) {
-  const { contacts: repo, clock, log } = deps;
+  const { contacts: repo, clock } = deps;
 
   async function processBatch(conn: ConnectionContext, objectType: ObjectType, batch: CrmContact[], opts: BatchOptions): Promise<ContactResult[]> {
     const results = new Map<string, ContactResult>();

@@ -2,17 +2,12 @@
 // the real `crm-enrich serve` as a child process, another process holding a SQLite lock, table snapshots.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/lib/logger.js';
-import { createServices, serve, type ServiceOptions } from '../../src/main.js';
-import { importDataset } from '../../src/enrichment/dataset-import.js';
+import type { ServiceOptions } from '../../src/main.js';
 import type { Db } from '../../src/db/open.js';
-import { ADMIN_PASSWORD, type TestService } from '../helpers/service.js';
+import { ADMIN_PASSWORD, startService, type TestService } from '../helpers/service.js';
 import { sleep } from '../../src/lib/clock.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,43 +68,14 @@ export interface FaultServiceOptions {
   services?: ServiceOptions;
 }
 
-export async function startFaultService(o: FaultServiceOptions = {}): Promise<TestService> {
-  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'crm-enrich-faults-'));
-  const dbPath = join(dir, 'crm-enrich.db');
-  const config = loadConfig({
-    DATABASE_PATH: dbPath,
-    LOG_LEVEL: o.logLines ? 'debug' : 'silent',
-    ADMIN_PASSWORD,
-    PORT: '0',
-    PUBLIC_URL,
-    ...o.env,
+export function startFaultService(o: FaultServiceOptions = {}): Promise<TestService> {
+  return startService({
+    env: { PUBLIC_URL, ...o.env },
+    worker: o.worker ?? false,
+    ...(o.dir ? { dir: o.dir } : {}),
+    ...(o.logLines ? { logLines: o.logLines } : {}),
+    ...(o.services ? { services: o.services } : {}),
   });
-  const log = createLogger({
-    level: config.LOG_LEVEL,
-    ...(o.logLines ? { destination: { write: (s: string) => (o.logLines!.push(s), true) } as unknown as NodeJS.WritableStream } : {}),
-  });
-  const services = createServices(config, { log, ...o.services });
-  const running = await serve(services, { port: 0, host: '127.0.0.1', announce: false, worker: o.worker ?? false, scheduler: false });
-  return {
-    services,
-    running,
-    url: running.url,
-    dir,
-    dbPath,
-    apiKey(account = 'test') {
-      const acc = services.repos.accounts.ensure(account);
-      return services.repos.apiKeys.create(acc.id).key;
-    },
-    importSample() {
-      const text = readFileSync(join(ROOT, 'config/sample-profiles.jsonl'), 'utf8');
-      importDataset(text, services.repos.dataset, { format: 'jsonl', now: new Date(services.clock.now()), jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS });
-    },
-    async close() {
-      await running.stop();
-      services.close();
-      if (!o.dir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

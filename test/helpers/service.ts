@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { createServices, serve, type Services, type Running } from '../../src/main.js';
+import { createServices, serve, type Running, type ServiceOptions, type Services } from '../../src/main.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -31,6 +31,8 @@ export interface StartOptions {
   logLines?: string[];
   /** Listen on this port instead of a random one (a browser OAuth round trip needs PUBLIC_URL known in advance). */
   port?: number;
+  /** Further composition options (call timeouts, fetch) passed to createServices. */
+  services?: ServiceOptions;
 }
 
 export async function startService(o: StartOptions = {}): Promise<TestService> {
@@ -48,7 +50,7 @@ export async function startService(o: StartOptions = {}): Promise<TestService> {
     level: config.LOG_LEVEL,
     ...(o.logLines ? { destination: { write: (s: string) => (o.logLines!.push(s), true) } as unknown as NodeJS.WritableStream } : {}),
   });
-  const services = createServices(config, { log, ...(o.clock ? { clock: o.clock } : {}), ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}) });
+  const services = createServices(config, { log, ...(o.clock ? { clock: o.clock } : {}), ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}), ...o.services });
   const running = await serve(services, { port: o.port ?? 0, host: '127.0.0.1', announce: false, worker: o.worker ?? false, scheduler: o.scheduler ?? false });
   return {
     services,

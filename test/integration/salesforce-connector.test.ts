@@ -5,7 +5,7 @@ import { createSalesforceConnector } from '../../connectors/salesforce/index.js'
 import { ApiBudget, SfClient } from '../../connectors/salesforce/client.js';
 import { ENRICHMENT_FIELDS } from '../../connectors/salesforce/provision.js';
 import { soql } from '../../connectors/salesforce/soql.js';
-import type { Connector, CrmSession, TokenSet, TokenStore } from '../../connectors/types.js';
+import type { TokenSet, TokenStore } from '../../connectors/types.js';
 import { BudgetExhaustedError, NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
 import { fixedClock, type Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
