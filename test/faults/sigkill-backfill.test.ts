@@ -28,7 +28,8 @@ describe('SIGKILL during a backfill', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    fake = await startHubSpotFake();
+    // A little latency per call, like a real network: a page takes long enough that a kill lands mid-run.
+    fake = await startHubSpotFake({ latencyMs: 15 });
     env = { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
     // This process prepares the database (install, dataset) and only reads it afterwards; the child does the work.
     t = await startService({ env, worker: false, scheduler: false });
@@ -56,15 +57,18 @@ describe('SIGKILL during a backfill', () => {
   it('when the server is SIGKILLed five times mid-run and restarted, then every contact is written and charged once, and the run succeeds', async () => {
     const { run: started } = t.services.runService.startRun(connectionId, 'backfill', 'test');
     const kills: string[] = [];
+    // Five distinct kill points among the first 16 of the 20 page writes, each plus 0-100 ms: sometimes while
+    // HubSpot holds the write, sometimes while the local transaction or the next page read is under way. Spreading
+    // them over the run (not "1-3 more writes" after each restart) keeps the last kill before the run can finish.
+    const points = new Set<number>();
+    while (points.size < KILLS) points.add(r.int(1, 16));
+    const targets = [...points].sort((a, b) => a - b);
     try {
       for (let k = 0; k < KILLS; k++) {
         child = await spawnServe({ ...env, DATABASE_PATH: t.dbPath });
-        // Kill after 1-3 more batch writes reached HubSpot, plus 0-250 ms: sometimes while HubSpot holds the write,
-        // sometimes while the local transaction or the next page read is under way.
-        const writes = r.int(1, 3);
-        const delay = r.int(0, 250);
-        const target = batchUpdates() + writes;
-        await waitFor(`${writes} batch write(s) from the server (kill ${k + 1})`, () => batchUpdates() >= target, 60_000, 2);
+        const delay = r.int(0, 100);
+        const target = Math.max(targets[k]!, batchUpdates() + 1);
+        await waitFor(`batch write ${target} from the server (kill ${k + 1})`, () => batchUpdates() >= target, 60_000, 2);
         if (delay) await sleep(delay);
         expect(run(started.id).state, `the run finished before kill ${k + 1}; seed ${seed}`).not.toBe('succeeded');
         child.child.kill('SIGKILL');
