@@ -77,6 +77,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
   // Credits of requests still waiting on a provider, per account: two concurrent requests must not both slip
   // under the monthly limit.
   const reserved = new Map<string, number>();
+  const pausedUntil = new Map<string, number>();
 
   function cacheKeys(lookup: Lookup, profile?: Profile): string[] {
     const keys = new Set<string>();
@@ -93,6 +94,8 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     const result = await runWaterfall(providers, lookup, {
       timeoutMs: settings.providerTimeoutMs,
       minConfidence: settings.minConfidence,
+      pausedUntil,
+      now: () => clock.now(),
       onAttempt: (p, outcome, ms) => metrics?.providerCall(p, outcome, ms / 1000),
     });
     if (result.kind !== 'found') return result;

@@ -12,6 +12,12 @@ export type WaterfallResult =
 export interface WaterfallOptions {
   timeoutMs: number;
   minConfidence: number;
+  /**
+   * Providers that answered 429 with a reset time, and until when (epoch ms): they are skipped until then instead
+   * of being hit again (the provider asked us to wait; PDL's x-ratelimit-reset, Apollo's retry-after).
+   */
+  pausedUntil?: Map<string, number>;
+  now?: () => number;
   onAttempt?: (provider: string, outcome: 'found' | 'not_found' | 'below_floor' | 'failed', ms: number) => void;
 }
 
@@ -20,7 +26,17 @@ export async function runWaterfall(providers: readonly Provider[], lookup: Looku
   if (active.length === 0) return { kind: 'not_configured' };
   const failures: ProviderError[] = [];
   let answered = false;
+  const now = opts.now ?? Date.now;
   for (const provider of active) {
+    const until = opts.pausedUntil?.get(provider.name);
+    if (until !== undefined) {
+      if (now() < until) {
+        opts.onAttempt?.(provider.name, 'failed', 0);
+        failures.push(new ProviderError(provider.name, 'rate_limited', 'paused until its rate limit resets', { retryAtMs: until }));
+        continue;
+      }
+      opts.pausedUntil!.delete(provider.name);
+    }
     const started = performance.now();
     const signal = AbortSignal.timeout(opts.timeoutMs);
     try {
@@ -39,6 +55,10 @@ export async function runWaterfall(providers: readonly Provider[], lookup: Looku
       return { kind: 'found', provider: provider.name, hit: result };
     } catch (err) {
       opts.onAttempt?.(provider.name, 'failed', performance.now() - started);
+      if (err instanceof ProviderError && err.code === 'rate_limited' && err.retryAtMs !== undefined && opts.pausedUntil) {
+        // Never pause longer than an hour on one answer: a wrong clock must not disable a provider for days.
+        opts.pausedUntil.set(provider.name, Math.min(err.retryAtMs, now() + 3_600_000));
+      }
       failures.push(
         err instanceof ProviderError
           ? err

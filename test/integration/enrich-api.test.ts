@@ -270,4 +270,19 @@ describe('when the waterfall is PDL then Apollo', () => {
     expect(rows).toHaveLength(10);
     expect(rows.every((r) => r.credits === 3)).toBe(true);
   });
+
+  // Last in this block: PDL stays paused for the rest of this service's life.
+  it('when PDL answers 429 with a reset time, then it is skipped until then and Apollo answers meanwhile', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 60;
+    nock(PDL)
+      .get('/v5/person/enrich')
+      .query(true)
+      .reply(429, { status: 429, error: { type: 'rate_limit_error', message: 'slow down' } }, { 'x-ratelimit-reset': String(reset) });
+    const f = fixture('apollo/person-match.response.json');
+    nock(APOLLO).post('/api/v1/people/match').times(2).reply(f.status, f.body as object);
+    expect((await enrich({ email: 'first@example.com' })).body).toMatchObject({ found: true, source_provider: 'apollo' });
+    const pdlAgain = nock(PDL).get('/v5/person/enrich').query(true).reply(200, {});
+    expect((await enrich({ email: 'second@example.com' })).body).toMatchObject({ found: true, source_provider: 'apollo' });
+    expect(pdlAgain.isDone()).toBe(false);
+  });
 });
