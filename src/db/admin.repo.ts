@@ -1,6 +1,7 @@
 // Read models of the admin pages (dashboard counts, jobs, audit search, credits per day) and the admin
 // sessions. The admin layer never runs SQL itself: every query it needs lives here, prepared once.
 import type { Db } from './open.js';
+import type { AuditRow } from './contacts.repo.js';
 import type { JobState } from '../jobs/queue.js';
 
 export interface AdminSessionRow {
@@ -29,21 +30,9 @@ export interface AdminJobRow {
   finished_at: number | null;
 }
 
-export interface AuditSearchRow {
-  id: number;
-  connection_id: string;
+/** An audit row with the CRM of its connection (the activity page lists rows of every connection). */
+export interface AuditSearchRow extends AuditRow {
   crm: string | null;
-  object_type: string;
-  contact_id: string;
-  email: string | null;
-  field: string;
-  old_value: string | null;
-  new_value: string | null;
-  status: 'written' | 'failed';
-  error: string | null;
-  job_id: number | null;
-  run_id: string | null;
-  created_at: number;
 }
 
 export interface CreditDayRow {
