@@ -1,5 +1,6 @@
 import type { Db } from './open.js';
 import type { CreditStore, LedgerEntry } from '../enrichment/ports.js';
+import { createGroupCommit } from './group-commit.js';
 
 export interface CreditSummary {
   account: string;
@@ -35,43 +36,29 @@ export function createLedgerRepo(db: Db) {
        FROM credit_ledger WHERE account_id = ? AND created_at >= ? GROUP BY day ORDER BY day`,
   );
 
-  // Group commit: rows recorded during one turn of the event loop are committed in one transaction, and each
-  // caller's promise resolves only after its row is on disk. Under load this turns N commits into one, without
-  // answering a request before its ledger row exists.
-  let pending: { entry: LedgerEntry; resolve: (written: boolean) => void; reject: (err: unknown) => void }[] = [];
-  const insertAll = db.transaction((rows: LedgerEntry[]) =>
-    rows.map(
-      (e) =>
-        insert.run(
-          e.accountId, e.apiKeyId ?? null, e.connectionId ?? null, e.inputKind, e.outcome, e.found ? 1 : 0, e.cacheHit ? 1 : 0,
-          e.provider, e.credits, Math.round(e.latencyMs), e.idempotencyKey ?? null, e.at,
-        ).changes > 0,
-    ),
-  );
   // Monthly totals per account: re-read from the table every 2 s (another process may charge the same account) and
   // kept current in between with this process's own commits, so the limit check costs no table scan per request.
   const months = new Map<string, { month: number; base: number; at: number }>();
-
-  function flush(): void {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    try {
-      const written = insertAll(batch.map((p) => p.entry));
-      batch.forEach((p, i) => {
-        const m = months.get(p.entry.accountId);
-        if (written[i] && m && m.month === monthStartUtc(p.entry.at)) m.base += p.entry.credits;
-        p.resolve(written[i]!);
-      });
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-    }
-  }
+  // A request's ledger row is group-committed with those of concurrent requests (see group-commit.ts).
+  const rows = createGroupCommit<LedgerEntry, boolean>(
+    db,
+    (entries) =>
+      entries.map(
+        (e) =>
+          insert.run(
+            e.accountId, e.apiKeyId ?? null, e.connectionId ?? null, e.inputKind, e.outcome, e.found ? 1 : 0, e.cacheHit ? 1 : 0,
+            e.provider, e.credits, Math.round(e.latencyMs), e.idempotencyKey ?? null, e.at,
+          ).changes > 0,
+      ),
+    (e, written) => {
+      const m = months.get(e.accountId);
+      if (written && m && m.month === monthStartUtc(e.at)) m.base += e.credits;
+    },
+  );
 
   const store: CreditStore & {
     summary(since: number, until?: number): CreditSummary[];
     daily(accountId: string, since: number): { day: string; requests: number; found: number; credits: number }[];
-    flush(): void;
   } = {
     creditsThisMonth(accountId, now) {
       const month = monthStartUtc(now);
@@ -81,24 +68,18 @@ export function createLedgerRepo(db: Db) {
         months.set(accountId, m);
       }
       let inFlight = 0;
-      for (const p of pending) if (p.entry.accountId === accountId && p.entry.at >= month) inFlight += p.entry.credits;
+      for (const e of rows.pending()) if (e.accountId === accountId && e.at >= month) inFlight += e.credits;
       return m.base + inFlight;
     },
-    record(entry: LedgerEntry) {
-      return new Promise<boolean>((resolve, reject) => {
-        if (pending.length === 0) setImmediate(flush);
-        pending.push({ entry, resolve, reject });
-      });
-    },
+    record: (entry) => rows.submit(entry),
     findByIdempotencyKey(key) {
-      const queued = pending.find((p) => p.entry.idempotencyKey === key);
-      if (queued) return { credits: queued.entry.credits, found: queued.entry.found };
+      const queued = rows.pending().find((e) => e.idempotencyKey === key);
+      if (queued) return { credits: queued.credits, found: queued.found };
       const row = byKey.get(key);
       return row ? { credits: row.credits, found: row.found === 1 } : undefined;
     },
     summary: (since, until = Number.MAX_SAFE_INTEGER) => summary.all(since, until),
     daily: (accountId, since) => daily.all(accountId, since),
-    flush,
   };
   return store;
 }

@@ -73,7 +73,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
         opts: { connectionId: conn.id, dedupeKey: contactJobKey(conn.id, 'contact', contactId) },
       });
     }
-    const { created, duplicates } = await deps.queue.enqueueManyDurable(items);
+    const { created, duplicates } = await deps.queue.enqueueMany(items);
     if (unknownPortals.size) deps.log.warn({ portals: [...unknownPortals] }, 'HubSpot events for portals that are not connected were acknowledged and dropped');
     if (created) deps.onQueued?.();
     res.status(200).json({ received: parsed.events.length, queued: created, duplicates, ignored });
@@ -91,7 +91,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       res.status(403).type('text/xml').send(soapFault('Client', 'organization is not connected'));
       return;
     }
-    const { created } = await deps.queue.enqueueManyDurable(
+    const { created } = await deps.queue.enqueueMany(
       parsed.message.notifications.map((n) => ({
         name: CONTACT_ENRICH,
         payload: { objectType: n.objectType, contactId: n.recordId, source: 'outbound_message' },

@@ -3,6 +3,7 @@
 // once, so its CRM sees one writer and its syncs never overlap.
 import type { Db } from '../db/open.js';
 import { backoffMs, type RetryDecision } from '../lib/errors.js';
+import { createGroupCommit } from '../db/group-commit.js';
 import type { Clock } from '../lib/clock.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'retry' | 'dead';
@@ -145,31 +146,6 @@ export function createQueue(db: Db, opts: QueueOptions) {
     return job && job.state === 'running' && job.leased_by === workerId ? job : undefined;
   }
 
-  type Group = {
-    items: { name: string; payload: unknown; opts?: EnqueueOptions }[];
-    resolve: (r: { created: number; duplicates: number }) => void;
-    reject: (err: unknown) => void;
-  };
-  let groups: Group[] = [];
-  function flushGroups(): void {
-    const batch = groups;
-    groups = [];
-    try {
-      const results = db
-        .transaction(() =>
-          batch.map((g) => {
-            let created = 0;
-            for (const it of g.items) if (queue.enqueue(it.name, it.payload, it.opts).created) created++;
-            return { created, duplicates: g.items.length - created };
-          }),
-        )
-        .immediate();
-      batch.forEach((g, i) => g.resolve(results[i]!));
-    } catch (err) {
-      for (const g of batch) g.reject(err);
-    }
-  }
-
   const queue = {
     enqueue(name: string, payload: unknown, o: EnqueueOptions = {}): { id: number; created: boolean } {
       const now = clock.now();
@@ -178,25 +154,13 @@ export function createQueue(db: Db, opts: QueueOptions) {
       return { id: byDedupe.get(o.dedupeKey!)!.id, created: false };
     },
 
-    /** Many jobs in one transaction (one fsync): a webhook batch of 100 events. */
-    enqueueMany(items: { name: string; payload: unknown; opts?: EnqueueOptions }[]): { created: number; duplicates: number } {
-      let created = 0;
-      db.transaction(() => {
-        for (const it of items) if (queue.enqueue(it.name, it.payload, it.opts).created) created++;
-      }).immediate();
-      return { created, duplicates: items.length - created };
-    },
-
     /**
-     * enqueueMany with group commit: the batches of all requests arriving in one event-loop turn share one
-     * transaction (one disk sync), and each promise resolves only once its jobs are committed. Webhook intake
-     * answers 200 after this resolves.
+     * Many jobs at once (a webhook batch), group-committed: the batches of all requests arriving in one event-loop
+     * turn share one transaction (one disk sync), and each promise resolves only once its jobs are committed.
+     * Webhook intake answers 200 after this resolves.
      */
-    enqueueManyDurable(items: { name: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<{ created: number; duplicates: number }> {
-      return new Promise((resolve, reject) => {
-        if (groups.length === 0) setImmediate(flushGroups);
-        groups.push({ items, resolve, reject });
-      });
+    enqueueMany(items: { name: string; payload: unknown; opts?: EnqueueOptions }[]): Promise<{ created: number; duplicates: number }> {
+      return batches.submit(items);
     },
 
     claim(o: ClaimOptions): JobRow[] {
@@ -285,5 +249,13 @@ export function createQueue(db: Db, opts: QueueOptions) {
     get: (id: number) => get.get(id),
     reclaimExpired: () => db.transaction(() => reclaimExpired(clock.now())).immediate(),
   };
+  // The batches of concurrent webhook deliveries share one commit (see group-commit.ts).
+  const batches = createGroupCommit<{ name: string; payload: unknown; opts?: EnqueueOptions }[], { created: number; duplicates: number }>(db, (groups) =>
+    groups.map((items) => {
+      let created = 0;
+      for (const it of items) if (queue.enqueue(it.name, it.payload, it.opts).created) created++;
+      return { created, duplicates: items.length - created };
+    }),
+  );
   return queue;
 }

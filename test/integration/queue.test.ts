@@ -45,12 +45,12 @@ describe('the job queue', () => {
     expect(() => assertTransition('dead', 'queued')).not.toThrow();
   });
 
-  it('when the same dedupe key is enqueued three times, then one job exists', () => {
+  it('when the same dedupe key is enqueued three times, then one job exists', async () => {
     const a = queue.enqueue('contact.enrich', { n: 1 }, { connectionId: 'c1', dedupeKey: 'k' });
     const b = queue.enqueue('contact.enrich', { n: 2 }, { connectionId: 'c1', dedupeKey: 'k' });
     expect(a.created).toBe(true);
     expect(b).toEqual({ id: a.id, created: false });
-    expect(queue.enqueueMany([{ name: 'contact.enrich', payload: {}, opts: { connectionId: 'c1', dedupeKey: 'k' } }])).toEqual({ created: 0, duplicates: 1 });
+    expect(await queue.enqueueMany([{ name: 'contact.enrich', payload: {}, opts: { connectionId: 'c1', dedupeKey: 'k' } }])).toEqual({ created: 0, duplicates: 1 });
   });
 
   it('claims a batch of one connection and job name, and never two batches of one connection at once', () => {
