@@ -71,7 +71,10 @@ export interface InstallResult {
 export interface TokenStore {
   load(): TokenSet;
   save(tokens: TokenSet): void;
-  /** Runs `refresh` while holding the connection's refresh lock; `current` is the freshly reloaded token set. */
+  /**
+   * Runs `refresh` while holding the connection's refresh lock; `current` is the freshly reloaded token set. The
+   * token set `refresh` returns is persisted before the lock is released (so a rotated refresh token is never lost).
+   */
   withRefreshLock(refresh: (current: TokenSet) => Promise<TokenSet>): Promise<TokenSet>;
 }
 

@@ -218,10 +218,8 @@ export class SfClient {
           throw new RetryAfterError('salesforce_refresh_loop', 'Salesforce keeps refusing freshly refreshed tokens', 5 * 60_000);
         }
         this.refreshes.push(now);
-        const fresh = await refreshTokens(this.opts.oauth, current);
-        // The port does not promise that withRefreshLock persists; a rotated refresh token must never be lost.
-        this.opts.tokens.save(fresh);
-        return fresh;
+        // Returned to the store, which persists it (rotated refresh token included) before releasing the lock.
+        return refreshTokens(this.opts.oauth, current);
       });
       this.lastRefreshError = null;
       this.opts.onCall?.('refresh', 'ok');
