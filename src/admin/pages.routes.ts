@@ -66,7 +66,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
           lines: SYNC_MODES.map((mode) => {
             const s = stored.get(mode);
             const l = last.get(`${conn.id}:${mode}`);
-            const next = s && s.enabled ? nextRun(s.cron, new Date(now)) : null;
+            const next = s && s.enabled ? nextRun(s.cron) : null;
             return {
               mode,
               cron: s?.cron ?? '',
@@ -109,7 +109,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     // The running scheduler notices the change by polling schedulesVersion() within seconds; calling reload()
     // here would start cron tasks even in processes whose scheduler is not running.
     repos.runs.putSchedule(connectionId, mode, cron || previous, enabled, now);
-    const next = enabled ? nextRun(cron, new Date(now)) : null;
+    const next = enabled ? nextRun(cron) : null;
     ctx.done(req, res, `/admin/schedules#conn-${connectionId}`, {
       kind: 'ok',
       message: enabled ? `The ${mode} sync runs on “${cron}” (UTC); next run ${next ? next.toISOString().replace('T', ' ').slice(0, 16) : 'never'} UTC.` : `The ${mode} sync is off.`,

@@ -27,17 +27,12 @@ export function cronProblems(expr: string): string[] {
   return v.valid ? [] : v.errors.map((x) => `${x.field}: ${x.message}`);
 }
 
-/** The next firing after `from` (UTC), computed minute by minute (seconds for 6-field expressions). */
-export function nextRun(expr: string, from: Date): Date | null {
+/** The next firing from now (UTC), by node-cron's own matcher (a minute-by-minute scan took seconds for yearly rules). */
+export function nextRun(expr: string): Date | null {
   if (cronProblems(expr).length) return null;
   const task = cron.createTask(expr, () => undefined, { timezone: CRON_TIMEZONE });
   try {
-    const hasSeconds = expr.trim().split(/\s+/).length === 6;
-    const step = hasSeconds ? 1000 : 60_000;
-    let t = Math.floor(from.getTime() / step) * step + step;
-    const limit = t + 366 * 86_400_000;
-    for (; t < limit; t += step) if (task.match(new Date(t))) return new Date(t);
-    return null;
+    return task.getNextRuns(1)[0] ?? null;
   } finally {
     void task.destroy();
   }
