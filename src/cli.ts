@@ -143,9 +143,7 @@ const COMMANDS: Record<string, Handler> = {
     }));
     if (values.json) out.stdout(`${JSON.stringify(rows)}\n`);
     else {
-      const table = [['id', 'crm', 'account', 'external id', 'status'], ...rows.map((r) => [r.id, r.crm, r.account, r.external_id, r.status])];
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-      for (const row of table) out.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      printTable(out, ['id', 'crm', 'account', 'external id', 'status'], rows.map((r) => [r.id, r.crm, r.account, r.external_id, r.status]));
     }
     return 0;
   },
@@ -210,9 +208,7 @@ const COMMANDS: Record<string, Handler> = {
       out.stdout(`${JSON.stringify(rows)}\n`);
       return 0;
     }
-    const table = [['account', 'requests', 'found', 'cache hits', 'credits'], ...rows.map((r) => [r.account, r.requests, r.found, r.cache_hits, r.credits].map(String))];
-    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    for (const row of table) out.stdout(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
+    printTable(out, ['account', 'requests', 'found', 'cache hits', 'credits'], rows.map((r) => [r.account, r.requests, r.found, r.cache_hits, r.credits]));
     return 0;
   },
 };
@@ -245,6 +241,14 @@ async function seniorityCommand(args: string[], out: Out): Promise<number> {
     out.stdout(`${JSON.stringify({ title, seniority: seniorityOf(title) })}\n`);
   }
   return 0;
+}
+
+/** A plain-text table on stdout: text left-aligned, numbers right-aligned. */
+function printTable(out: Out, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  for (const row of cells) out.stdout(`${row.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()}\n`);
 }
 
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T) {

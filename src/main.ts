@@ -283,16 +283,15 @@ export async function serve(
   const { config, log, repos, enricher, metrics } = services;
   const admin = ensureAdminPassword(services);
   const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE);
+  // /healthz proves the database answers; the statement is prepared once, not per probe.
+  const ping = services.db.prepare('SELECT 1');
   const app = buildApp({
     log,
     metrics,
     enricher,
     rateLimiter,
     authenticate: (key) => repos.apiKeys.authenticate(key),
-    healthy: () => {
-      services.db.prepare('SELECT 1').get();
-      return true;
-    },
+    healthy: () => ping.get() !== undefined,
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
     routers: [
       oauthRoutes({ install: services.install, log }),

@@ -3,6 +3,7 @@
 // 127.0.0.1). The child is spawned asynchronously: spawnSync would block this process's event loop and with it the
 // fake the child talks to.
 import { spawn } from 'node:child_process';
+import type { RunCounts } from '../../src/db/sync-runs.repo.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
@@ -16,19 +17,11 @@ interface CliResult {
   stderr: string;
 }
 
-interface SyncSummary {
+interface SyncSummary extends RunCounts {
   run_id: string;
   connection_id: string;
   mode: string;
   state: string;
-  checked: number;
-  enriched: number;
-  written: number;
-  changed: number;
-  tasks: number;
-  credits: number;
-  errors: number;
-  skipped: number;
   error: string | null;
 }
 
