@@ -53,6 +53,9 @@ export function createSyncRunsRepo(db: Db) {
   const recent = db.prepare<[string, number], RunRow>('SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at DESC LIMIT ?');
   const start = db.prepare(`UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?`);
   const progress = db.prepare('UPDATE sync_runs SET checkpoint_json = ?, counts_json = ?, total = COALESCE(?, total) WHERE id = ?');
+  const addTasks = db.prepare(
+    `UPDATE sync_runs SET counts_json = json_set(counts_json, '$.tasks', COALESCE(json_extract(counts_json, '$.tasks'), 0) + ?) WHERE id = ?`,
+  );
   const finish = db.prepare('UPDATE sync_runs SET state = ?, error = ?, finished_at = ? WHERE id = ?');
   const getState = db.prepare<[string, string], { value: string }>('SELECT value FROM sync_state WHERE connection_id = ? AND key = ?');
   const putState = db.prepare(
@@ -80,6 +83,10 @@ export function createSyncRunsRepo(db: Db) {
     },
     saveProgress(id: string, checkpoint: unknown, counts: RunCounts, total?: number | null): void {
       progress.run(JSON.stringify(checkpoint), JSON.stringify(counts), total ?? null, id);
+    },
+    /** Adds to a run's task count in place (inside the transaction that marks the tasks created). */
+    addTasks(id: string, n: number): void {
+      addTasks.run(n, id);
     },
     finish(id: string, state: 'succeeded' | 'failed', error: string | null, now: number): void {
       finish.run(state, error, now, id);

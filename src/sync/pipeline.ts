@@ -50,6 +50,11 @@ export interface BatchOptions {
   idempotencyKey: (ref: ContactRef) => string;
   jobIds?: ReadonlyMap<string, number>;
   runId?: string | null;
+  /**
+   * Runs inside the transaction that records the batch (snapshots, audit, job changes), with every contact's
+   * result: a caller's own bookkeeping, such as a run's checkpoint and counts, commits with the batch or not at all.
+   */
+  onCommit?: (results: ContactResult[]) => void;
 }
 
 /** The fields to read for an object type: every mapped target. */
@@ -132,7 +137,9 @@ export function createPipeline(deps: PipelineDeps) {
       written.forEach((o) => outcomes.set(o.ref.id, o));
     }
 
-    // 5. Remember what happened, atomically: audit rows, values we own, snapshots, job changes.
+    // 5. Remember what happened, atomically: audit rows, values we own, snapshots, job changes (and the caller's
+    // bookkeeping through onCommit).
+    let final: ContactResult[] = [];
     repo.transaction(() => {
       for (const p of planned) {
         const outcome = outcomes.get(p.contact.id);
@@ -203,9 +210,10 @@ export function createPipeline(deps: PipelineDeps) {
           at: now,
         });
       }
+      final = batch.map((c) => results.get(c.id) ?? { ref: c, status: 'skipped', reason: 'unprocessed', credits: 0, enriched: false, jobChange: false });
+      opts.onCommit?.(final);
     });
-
-    return batch.map((c) => results.get(c.id) ?? { ref: c, status: 'skipped', reason: 'unprocessed', credits: 0, enriched: false, jobChange: false });
+    return final;
   }
 
   /** The job-change decision and the field plan of one enriched contact. */

@@ -58,66 +58,75 @@ export function createRunService(deps: RunServiceDeps) {
   }
 
   async function step(run: RunRow, ctx: ConnectionContext): Promise<'continue' | 'done'> {
-    const counts: RunCounts = { ...emptyCounts(), ...(JSON.parse(run.counts_json) as Partial<RunCounts>) };
     let cp: Checkpoint = run.checkpoint_json ? Checkpoint.parse(JSON.parse(run.checkpoint_json)) : { objectIndex: 0, cursor: null };
     const now = clock.now();
     const dueBefore = now - deps.cacheTtlDays * DAY_MS;
+    const onTaskCreated = () => runs.addTasks(run.id, 1);
     let total: number | null = null;
     if (!run.checkpoint_json) {
       runs.markStarted(run.id, now);
       total = await countTotal(run.mode, ctx, dueBefore);
-      if (run.mode === 'job-changes') counts.tasks += await deps.outbox.flush(ctx);
+      if (run.mode === 'job-changes') await deps.outbox.flush(ctx, { onCreated: onTaskCreated });
     }
     const objectType = ctx.session.objectTypes[cp.objectIndex];
     if (!objectType) return 'done';
     const fields = mappedFields(ctx.settings, objectType);
     const key = (ref: { objectType: string; id: string }) => `run:${run.id}:${ref.objectType}:${ref.id}`;
-    let results: ContactResult[] = [];
+    let missing = 0;
+    let highWater: string | null = null;
 
-    if (run.mode === 'backfill') {
-      const page = await ctx.session.list(objectType, { cursor: cp.cursor, fields });
-      results = await deps.pipeline.processBatch(ctx, objectType, page.contacts, { mode: 'backfill', idempotencyKey: key, runId: run.id });
-      cp = page.next ? { ...cp, cursor: page.next } : { objectIndex: cp.objectIndex + 1, cursor: null };
-    } else if (run.mode === 'new') {
-      const stored = runs.getState(ctx.id, `new:${objectType}:high_water`);
-      const since = stored ? new Date(Date.parse(stored) - NEW_OVERLAP_MS).toISOString() : null;
-      const page = await ctx.session.createdSince(objectType, { since, cursor: cp.cursor, fields });
-      results = await deps.pipeline.processBatch(ctx, objectType, page.contacts, { mode: 'new', idempotencyKey: key, runId: run.id });
-      const highWater = maxIso(cp.highWater ?? null, page.highWater, stored ?? null);
-      if (page.next) cp = { ...cp, cursor: page.next, highWater };
-      else {
-        if (highWater) runs.putState(ctx.id, `new:${objectType}:high_water`, highWater);
-        cp = { objectIndex: cp.objectIndex + 1, cursor: null, highWater: null };
-      }
-    } else {
-      const due = deps.contacts.dueSnapshots(ctx.id, dueBefore, cp.after ?? null, 100).filter((s) => s.object_type === objectType);
-      if (due.length === 0) cp = { objectIndex: cp.objectIndex + 1, cursor: null, after: cp.after ?? null };
-      else {
-        const read = await ctx.session.read(objectType, due.map((s) => s.contact_id), fields);
-        results = await deps.pipeline.processBatch(ctx, objectType, read, { mode: 'job-changes', idempotencyKey: key, runId: run.id });
-        const missing = due.length - read.length;
-        counts.skipped += missing;
-        counts.checked += missing;
-        const last = due[due.length - 1]!;
-        cp = { ...cp, after: { objectType: last.object_type, id: last.contact_id } };
-        counts.tasks += await deps.outbox.flush(ctx);
-      }
-    }
-
-    addCounts(counts, results);
-    // Contacts that failed transiently in a backfill or new-records page get their own queued job, so the run
-    // moves on and they are retried with backoff (a job-changes failure simply stays due for the next run).
-    // The job charges under this run's key: a contact the run already paid for is not charged again.
-    const retry = results.filter((r) => r.status === 'failed' && run.mode !== 'job-changes');
-    runs.transaction(() => {
-      for (const r of retry) {
+    // The page's bookkeeping commits in the transaction that records the page (processBatch's onCommit): a crash
+    // after it resumes at the next page with counts that include this one; a crash before it redoes the page,
+    // where the CRM write is idempotent and the ledger's idempotency keys charge nobody twice.
+    const commit = (results: ContactResult[]) => {
+      const counts: RunCounts = { ...emptyCounts(), ...(JSON.parse(runs.get(run.id)!.counts_json) as Partial<RunCounts>) };
+      addCounts(counts, results);
+      counts.skipped += missing;
+      counts.checked += missing;
+      // Contacts that failed transiently in a backfill or new-records page get their own queued job, so the run
+      // moves on and they are retried with backoff (a job-changes failure simply stays due for the next run).
+      // The job charges under this run's key: a contact the run already paid for is not charged again.
+      for (const r of results) {
+        if (r.status !== 'failed' || run.mode === 'job-changes') continue;
         deps.queue.enqueue(CONTACT_ENRICH, { objectType: r.ref.objectType, contactId: r.ref.id, source: `run:${run.mode}`, chargeKey: key(r.ref) }, {
           connectionId: ctx.id,
           dedupeKey: contactJobKey(ctx.id, r.ref.objectType, r.ref.id),
         });
       }
+      if (highWater) runs.putState(ctx.id, `new:${objectType}:high_water`, highWater);
       runs.saveProgress(run.id, cp, counts, total);
-    });
+    };
+    const batch = { idempotencyKey: key, runId: run.id, onCommit: commit };
+
+    if (run.mode === 'backfill') {
+      const page = await ctx.session.list(objectType, { cursor: cp.cursor, fields });
+      cp = page.next ? { ...cp, cursor: page.next } : { objectIndex: cp.objectIndex + 1, cursor: null };
+      await deps.pipeline.processBatch(ctx, objectType, page.contacts, { ...batch, mode: 'backfill' });
+    } else if (run.mode === 'new') {
+      const stored = runs.getState(ctx.id, `new:${objectType}:high_water`);
+      const since = stored ? new Date(Date.parse(stored) - NEW_OVERLAP_MS).toISOString() : null;
+      const page = await ctx.session.createdSince(objectType, { since, cursor: cp.cursor, fields });
+      const seen = maxIso(cp.highWater ?? null, page.highWater, stored ?? null);
+      if (page.next) cp = { ...cp, cursor: page.next, highWater: seen };
+      else {
+        highWater = seen;
+        cp = { objectIndex: cp.objectIndex + 1, cursor: null, highWater: null };
+      }
+      await deps.pipeline.processBatch(ctx, objectType, page.contacts, { ...batch, mode: 'new' });
+    } else {
+      const due = deps.contacts.dueSnapshots(ctx.id, dueBefore, cp.after ?? null, 100).filter((s) => s.object_type === objectType);
+      if (due.length === 0) {
+        cp = { objectIndex: cp.objectIndex + 1, cursor: null, after: cp.after ?? null };
+        runs.transaction(() => commit([]));
+      } else {
+        const read = await ctx.session.read(objectType, due.map((s) => s.contact_id), fields);
+        missing = due.length - read.length;
+        const last = due[due.length - 1]!;
+        cp = { ...cp, after: { objectType: last.object_type, id: last.contact_id } };
+        await deps.pipeline.processBatch(ctx, objectType, read, { ...batch, mode: 'job-changes' });
+        await deps.outbox.flush(ctx, { onCreated: onTaskCreated });
+      }
+    }
     return cp.objectIndex >= ctx.session.objectTypes.length ? 'done' : 'continue';
   }
 
@@ -144,11 +153,9 @@ export function createRunService(deps: RunServiceDeps) {
         const ctx = deps.registry.get(run.connection_id);
         const next = await step(run, ctx);
         if (next === 'continue') return [{ id: job.id, outcome: 'continue' }];
-        const final = runs.get(run.id)!;
-        const counts = JSON.parse(final.counts_json) as RunCounts;
-        counts.tasks += await deps.outbox.flush(ctx);
-        runs.saveProgress(run.id, JSON.parse(final.checkpoint_json ?? 'null'), counts);
+        await deps.outbox.flush(ctx, { onCreated: () => runs.addTasks(run.id, 1) });
         runs.finish(run.id, 'succeeded', null, clock.now());
+        const counts = JSON.parse(runs.get(run.id)!.counts_json) as RunCounts;
         deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts }, 'sync run finished');
         return [{ id: job.id, outcome: 'succeeded' }];
       } catch (err) {

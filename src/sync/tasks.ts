@@ -29,17 +29,25 @@ export function taskText(change: JobChangeRow): { subject: string; body: string 
 
 export function createTaskOutbox(deps: { contacts: ContactsRepo; clock: Clock; log: Logger }) {
   return {
-    /** Creates the tasks of pending job changes of a connection; returns how many were created. */
-    async flush(conn: ConnectionContext, limit = 50): Promise<number> {
+    /**
+     * Creates the tasks of pending job changes of a connection; returns how many were created. `onCreated` runs in
+     * the transaction that marks a task created, so a caller's tally (a run's `tasks` count) survives a crash.
+     */
+    async flush(conn: ConnectionContext, opts: { limit?: number; onCreated?: () => void } = {}): Promise<number> {
       let created = 0;
-      for (const change of deps.contacts.pendingJobChanges(conn.id, limit)) {
+      const markCreated = (id: string, taskId: string) =>
+        deps.contacts.transaction(() => {
+          deps.contacts.setTaskState(id, 'created', { taskId, error: null });
+          opts.onCreated?.();
+        });
+      for (const change of deps.contacts.pendingJobChanges(conn.id, opts.limit ?? 50)) {
         const ref = { objectType: change.object_type, id: change.contact_id };
         const marker = taskMarker(change);
         try {
           if (change.task_state === 'creating') {
             const existing = await conn.session.findTask(ref, marker);
             if (existing) {
-              deps.contacts.setTaskState(change.id, 'created', { taskId: existing, error: null });
+              markCreated(change.id, existing);
               created++;
               continue;
             }
@@ -54,7 +62,7 @@ export function createTaskOutbox(deps: { contacts: ContactsRepo; clock: Clock; l
             dueAt: deps.clock.now() + 86_400_000,
             marker,
           });
-          deps.contacts.setTaskState(change.id, 'created', { taskId, error: null });
+          markCreated(change.id, taskId);
           created++;
         } catch (err) {
           if (err instanceof ReauthRequiredError) throw err;

@@ -42,10 +42,11 @@ export function salesforceEnv(fake: { url: string; clientId: string; clientSecre
 }
 
 /** Ledger rows written for a connection. */
-export function connectionLedger(t: TestService, connectionId: string): { credits: number; outcome: string }[] {
-  return t.services.db.prepare('SELECT credits, outcome FROM credit_ledger WHERE connection_id = ? ORDER BY id').all(connectionId) as {
+export function connectionLedger(t: TestService, connectionId: string): { credits: number; outcome: string; idempotency_key: string | null }[] {
+  return t.services.db.prepare('SELECT credits, outcome, idempotency_key FROM credit_ledger WHERE connection_id = ? ORDER BY id').all(connectionId) as {
     credits: number;
     outcome: string;
+    idempotency_key: string | null;
   }[];
 }
 

@@ -187,6 +187,41 @@ describe('HubSpot connector', () => {
     }
     expect(JSON.parse(r.counts_json)).toMatchObject({ errors: 0 });
   });
+
+  // The CI failure of stop 8 (a SIGKILL between a page's local records and the run's checkpoint): the redone page
+  // found its contacts already enriched and the run reported 1,900 of 2,000 enriched. The page's records and the
+  // run's checkpoint and counts now commit together, so a failure at the checkpoint undoes the page's records too.
+  it('when the checkpoint of a page fails to save, then the page is redone and every contact is counted once', async () => {
+    const emails = importPeople(t, 30, { prefix: 'ckpt' });
+    const ids = emails.map((email) => fake.addContact({ email }).id);
+    const runs = t.services.repos.runs;
+    const save = runs.saveProgress;
+    let failures = 0;
+    // The portal's earlier contacts are all enriched already: fail the first checkpoint of a page that enriched.
+    runs.saveProgress = (...args) => {
+      if (args[2].enriched > 0 && failures++ === 0) throw new Error('disk full (injected at a checkpoint)');
+      save(...args);
+    };
+    try {
+      const { run } = t.services.runService.startRun(connectionId, 'backfill', 'test');
+      await drain();
+      // The failed step waits for its backoff; make it due now.
+      t.services.db.prepare(`UPDATE jobs SET run_at = 0 WHERE state = 'retry'`).run();
+      await drain();
+      const r = runs.get(run.id)!;
+      expect(r.state).toBe('succeeded');
+      expect(failures).toBeGreaterThan(1);
+      const counts = JSON.parse(r.counts_json) as Record<string, number>;
+      const all = fake.contacts().length;
+      // Every contact of the portal is checked once; the 30 new ones are each enriched and charged once.
+      expect(counts).toMatchObject({ checked: all, enriched: 30, credits: 90, errors: 0 });
+      for (const id of ids) expect(fake.getContact(id)!.properties.enrichment_source, id).toBe('dataset');
+      const charged = connectionLedger(t, connectionId).filter((row) => row.idempotency_key?.startsWith(`run:${run.id}:`));
+      expect(charged).toHaveLength(30);
+    } finally {
+      runs.saveProgress = save;
+    }
+  });
 });
 
 function tenSecondly() {
