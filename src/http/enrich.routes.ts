@@ -1,10 +1,11 @@
 // POST /v1/profile/enrich — exactly CONTRACT.md section 3. Order: key → rate limit → body → enrich, so an
 // unauthenticated client never gets its body parsed and a rate-limited one never costs a provider call.
-import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import { Router, type Request, type Response, type NextFunction } from 'express';
 import { ERRORS, EnrichRequest } from '../enrichment/contract.js';
 import type { Enricher } from '../enrichment/enrich.js';
 import type { ApiKeyPrincipal } from '../db/api-keys.repo.js';
 import type { RateLimiter } from './rate-limit.js';
+import { jsonBody } from './json-body.js';
 
 export interface EnrichRouteDeps {
   enricher: Enricher;
@@ -41,7 +42,7 @@ export function enrichRoutes(deps: EnrichRouteDeps): Router {
     authenticate,
     // Any content type is read as JSON: curl users often forget the header, and a body that is not JSON still
     // gets the contract's 400.
-    express.json({ limit: '16kb', type: () => true, strict: false }),
+    jsonBody(16 * 1024),
     async (req: Request, res: Response<unknown, Locals>) => {
       const body: unknown = req.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
