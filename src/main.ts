@@ -96,8 +96,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const metrics = createMetrics();
   const repos = {
     accounts: createAccountsRepo(db),
-    apiKeys: createApiKeysRepo(hotDb),
-    cache: createProfileCacheRepo(hotDb),
+    apiKeys: createApiKeysRepo(hotDb, { memoize: hotDb !== db }),
+    cache: createProfileCacheRepo(hotDb, { memoize: hotDb !== db }),
     ledger: createLedgerRepo(hotDb),
     dataset: createDatasetRepo(db),
     settings: createSettingsRepo(db),

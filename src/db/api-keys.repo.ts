@@ -1,6 +1,7 @@
 // API keys: gtm_live_<random>; only the SHA-256 is stored, with a short prefix so admins can tell keys apart.
 import type { Db } from './open.js';
 import { newId } from './ids.js';
+import { createTtlMemo, MEMO_TTL_MS } from './memo.js';
 import { randomToken, sha256Hex } from '../lib/crypto.js';
 
 export const API_KEY_PREFIX = 'gtm_live_';
@@ -24,7 +25,8 @@ export interface ApiKeyPrincipal {
 
 const TOUCH_EVERY_MS = 60_000;
 
-export function createApiKeysRepo(db: Db) {
+/** `memoize`: keep recent principals in memory (see memo.ts); the server's API handle does, the CLI does not. */
+export function createApiKeysRepo(db: Db, opts: { memoize?: boolean } = {}) {
   const insert = db.prepare('INSERT INTO api_keys (id, account_id, prefix, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const byHash = db.prepare<[string], { id: string; account_id: string; monthly_credit_limit: number }>(
     // A correlated subquery plans as a unique-index lookup plus a primary-key lookup (3x cheaper than the join).
@@ -39,6 +41,9 @@ export function createApiKeysRepo(db: Db) {
   );
   // last_used_at is advisory: writing it on every request would put a disk write on the hot path.
   const lastTouched = new Map<string, number>();
+  // Principals of keys seen in the last second: a request costs no hash and no query. A key revoked through this
+  // repository stops at once; one revoked by another process (or a limit set there) within MEMO_TTL_MS.
+  const memo = createTtlMemo<ApiKeyPrincipal>({ enabled: opts.memoize === true, ttlMs: MEMO_TTL_MS, max: 10_000 });
 
   return {
     create(accountId: string, label?: string): { id: string; key: string } {
@@ -49,16 +54,22 @@ export function createApiKeysRepo(db: Db) {
     },
     authenticate(key: string, now = Date.now()): ApiKeyPrincipal | undefined {
       if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return undefined;
-      const row = byHash.get(sha256Hex(key));
-      if (!row) return undefined;
-      const last = lastTouched.get(row.id) ?? 0;
-      if (now - last >= TOUCH_EVERY_MS) {
-        lastTouched.set(row.id, now);
-        touch.run(new Date(now).toISOString(), row.id);
+      let principal = memo.get(key, now);
+      if (!principal) {
+        const row = byHash.get(sha256Hex(key));
+        if (!row) return undefined;
+        principal = { keyId: row.id, accountId: row.account_id, monthlyLimit: row.monthly_credit_limit };
+        memo.set(key, principal, now);
       }
-      return { keyId: row.id, accountId: row.account_id, monthlyLimit: row.monthly_credit_limit };
+      const last = lastTouched.get(principal.keyId) ?? 0;
+      if (now - last >= TOUCH_EVERY_MS) {
+        lastTouched.set(principal.keyId, now);
+        touch.run(new Date(now).toISOString(), principal.keyId);
+      }
+      return principal;
     },
     revoke(id: string): boolean {
+      memo.clear();
       return revoke.run(new Date().toISOString(), id).changes > 0;
     },
     list: () => list.all(),

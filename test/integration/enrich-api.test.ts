@@ -5,6 +5,9 @@ import nock from 'nock';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { FoundResponse, NotFoundResponse } from '../../src/enrichment/contract.js';
 import { post, startService, type TestService } from '../helpers/service.js';
+import { openDb } from '../../src/db/open.js';
+import { MEMO_TTL_MS } from '../../src/db/memo.js';
+import { sleep } from '../../src/lib/clock.js';
 
 const PDL = 'https://api.peopledatalabs.com';
 const APOLLO = 'https://api.apollo.io';
@@ -120,6 +123,35 @@ describe('when only the dataset is configured', () => {
     expect((await post(`${t.url}/v1/profile/enrich`, { email: 'john.doe@acme.com' }, { 'x-api-key': k })).status).toBe(200);
     t.services.repos.apiKeys.revoke(id);
     expect((await post(`${t.url}/v1/profile/enrich`, { email: 'john.doe@acme.com' }, { 'x-api-key': k })).status).toBe(401);
+  });
+
+  // The server keeps recent API key principals and cache entries in memory for MEMO_TTL_MS (1 s). A change
+  // committed by another connection (the CLI, a second server) is seen once that time has passed.
+  it('then a key revoked, a limit set or a cache entry removed by another process takes effect within the memo window', async () => {
+    const acc = t.services.repos.accounts.ensure('elsewhere');
+    const { id, key: k } = t.services.repos.apiKeys.create(acc.id);
+    const call = () => post(`${t.url}/v1/profile/enrich`, { email: 'john.doe@acme.com' }, { 'x-api-key': k });
+    const window = () => sleep(MEMO_TTL_MS + 50);
+    expect((await call()).status).toBe(200);
+    expect((await call()).body).toMatchObject({ cache_hit: true });
+    const cli = openDb(t.dbPath);
+    try {
+      cli.prepare('UPDATE accounts SET monthly_credit_limit = 3 WHERE id = ?').run(acc.id);
+      await window();
+      expect((await call()).status).toBe(402);
+      cli.prepare('UPDATE accounts SET monthly_credit_limit = 0 WHERE id = ?').run(acc.id);
+      await window();
+      expect((await call()).status).toBe(200);
+      cli.prepare('DELETE FROM profile_cache').run();
+      await window();
+      expect((await call()).body).toMatchObject({ found: true, cache_hit: false });
+      expect((await call()).body).toMatchObject({ cache_hit: true });
+      cli.prepare(`UPDATE api_keys SET revoked_at = '2026-01-01T00:00:00Z' WHERE id = ?`).run(id);
+      await window();
+      expect((await call()).status).toBe(401);
+    } finally {
+      cli.close();
+    }
   });
 
   it('then unknown routes answer 404 JSON and health and metrics answer', async () => {
