@@ -41,13 +41,11 @@ export function createProfileCacheRepo(db: Db, opts: { memoize?: boolean } = {})
     put(keys, entry, expiresAt) {
       if (keys.length === 0) return;
       putMany(keys, entry, expiresAt);
-      // A memoised older answer under these keys must not outlive the new one.
-      memo.clear();
+      // A memoised older answer under these keys must not outlive the new one; other entries stay.
+      for (const k of keys) memo.delete(`${VERSION}:${k}`);
     },
-    purgeExpired: (now) => {
-      memo.clear();
-      return purge.run(now).changes;
-    },
+    // Memoised entries carry their expiry, so purging needs nothing from the memo.
+    purgeExpired: (now) => purge.run(now).changes,
     clear: () => {
       memo.clear();
       db.exec('DELETE FROM profile_cache');

@@ -6,6 +6,7 @@
 export interface TtlMemo<V> {
   get(key: string, now: number): V | undefined;
   set(key: string, value: V, now: number): void;
+  delete(key: string): void;
   clear(): void;
 }
 
@@ -24,6 +25,9 @@ export function createTtlMemo<V>(opts: { enabled: boolean; ttlMs: number; max: n
       if (!opts.enabled) return;
       if (entries.size >= opts.max) entries.clear();
       entries.set(key, { value, at: now });
+    },
+    delete: (key) => {
+      entries.delete(key);
     },
     clear: () => entries.clear(),
   };
