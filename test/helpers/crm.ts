@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { TestService } from './service.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
+import type { RunCounts, SyncMode } from '../../src/db/sync-runs.repo.js';
 
 async function follow(url: string): Promise<string> {
   const res = await fetch(url, { redirect: 'manual' });
@@ -79,4 +80,27 @@ function importJsonl(t: TestService, text: string): void {
   const r = importDataset(text, t.services.repos.dataset, { format: 'jsonl', now: new Date(t.services.clock.now()), jobChangeWindowDays: 90 });
   expect(r.skipped).toBe(0);
   t.services.repos.cache.clear();
+}
+
+/** Starts a sync run, drains the queue with one in-process worker, and returns the run's counts (it must succeed). */
+export async function runSync(t: TestService, connectionId: string, mode: SyncMode): Promise<RunCounts> {
+  const { run } = t.services.runService.startRun(connectionId, mode, 'test');
+  await t.services.createWorker({ concurrency: 1 }).drain();
+  const r = t.services.repos.runs.get(run.id)!;
+  expect(r.state, r.error ?? '').toBe('succeeded');
+  return JSON.parse(r.counts_json) as RunCounts;
+}
+
+/** The job-change cohort: 20 account managers at Globex, in the dataset. Returns their emails. */
+export function importJobChangeCohort(t: TestService): string[] {
+  return importPeople(t, 20, { prefix: 'jc', company: () => 'Globex Corporation', title: () => 'Account Manager' });
+}
+
+/** The dataset learns that the cohort's first three moved to Initech, and that the fourth got a new title at Globex. */
+export function importThreeMoves(t: TestService): void {
+  importPeople(t, 4, {
+    prefix: 'jc',
+    company: (i) => (i < 3 ? 'Initech LLC' : 'Globex Corporation'),
+    title: (i) => (i < 3 ? 'Head of Sales' : 'Senior Account Manager'),
+  });
 }

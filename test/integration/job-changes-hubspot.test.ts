@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { hubspotEnv, importPeople, installCrm } from '../helpers/crm.js';
+import { hubspotEnv, importJobChangeCohort, importPeople, importThreeMoves, installCrm, runSync } from '../helpers/crm.js';
+import type { SyncMode } from '../../src/db/sync-runs.repo.js';
 import { sleep } from '../../src/lib/clock.js';
 
 describe('job changes on HubSpot', () => {
@@ -13,19 +14,13 @@ describe('job changes on HubSpot', () => {
   let ids: string[];
   let emails: string[];
   const drain = () => t.services.createWorker({ concurrency: 1 }).drain();
-  const run = async (mode: 'backfill' | 'job-changes') => {
-    const { run } = t.services.runService.startRun(connectionId, mode, 'test');
-    await drain();
-    const r = t.services.repos.runs.get(run.id)!;
-    expect(r.state).toBe('succeeded');
-    return JSON.parse(r.counts_json) as Record<string, number>;
-  };
+  const run = (mode: SyncMode) => runSync(t, connectionId, mode);
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
     t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'hubspot'));
-    emails = importPeople(t, 20, { prefix: 'jc', company: () => 'Globex Corporation', title: () => 'Account Manager' });
+    emails = importJobChangeCohort(t);
     const owners = fake.owners.map((o) => o.id);
     ids = emails.map((email, i) => fake.addContact({ email, hubspot_owner_id: owners[i % owners.length]! }).id);
     const counts = await run('backfill');
@@ -39,11 +34,7 @@ describe('job changes on HubSpot', () => {
 
   it('when 3 of 20 contacts move to another company, then exactly those 3 are flagged, with 3 tasks for their owners', async () => {
     // The dataset learns that three people moved (one with a new title at the old company: not a move).
-    importPeople(t, 4, {
-      prefix: 'jc',
-      company: (i) => (i < 3 ? 'Initech LLC' : 'Globex Corporation'),
-      title: (i) => (i < 3 ? 'Head of Sales' : 'Senior Account Manager'),
-    });
+    importThreeMoves(t);
     const counts = await run('job-changes');
     expect(counts).toMatchObject({ checked: 20, changed: 3, tasks: 3, errors: 0 });
     for (const [i, id] of ids.entries()) {

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceFake, type FakeRecord, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { importPeople, installCrm, salesforceEnv } from '../helpers/crm.js';
+import { importJobChangeCohort, importPeople, importThreeMoves, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
+import type { SyncMode } from '../../src/db/sync-runs.repo.js';
 
 interface PicklistDescribe {
   fields: { name: string; picklistValues: { value: string; active: boolean }[] }[];
@@ -15,14 +16,7 @@ describe('job changes on Salesforce', () => {
   let connectionId: string;
   let ids: string[];
   let owners: string[];
-  const drain = () => t.services.createWorker({ concurrency: 1 }).drain();
-  const run = async (mode: 'backfill' | 'job-changes') => {
-    const { run } = t.services.runService.startRun(connectionId, mode, 'test');
-    await drain();
-    const r = t.services.repos.runs.get(run.id)!;
-    expect(r.state, r.error ?? '').toBe('succeeded');
-    return JSON.parse(r.counts_json) as Record<string, number>;
-  };
+  const run = (mode: SyncMode) => runSync(t, connectionId, mode);
   const tasksOf = (contactId: string): FakeRecord[] => fake.records('Task').filter((x) => x['WhoId'] === contactId);
 
   /** What Salesforce's describe allows for the Task picklists (asked the way a client would). */
@@ -39,7 +33,7 @@ describe('job changes on Salesforce', () => {
     fake = await startSalesforceFake();
     t = await startService({ env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'salesforce'));
-    const emails = importPeople(t, 20, { prefix: 'jc', company: () => 'Globex Corporation', title: () => 'Account Manager' });
+    const emails = importJobChangeCohort(t);
     owners = emails.map((_, i) => fake.ownerIds[i % fake.ownerIds.length]!);
     ids = emails.map((email, i) => fake.addRecord('Contact', { FirstName: `First${i}`, LastName: `Last${i}`, Email: email, OwnerId: owners[i] }).Id);
     const counts = await run('backfill');
@@ -55,11 +49,7 @@ describe('job changes on Salesforce', () => {
 
   it('when 3 of 20 contacts move to another company, then exactly those 3 are flagged, with 3 Tasks for their owners', async () => {
     // The dataset learns that three people moved, and that a fourth got a new title at the same company.
-    importPeople(t, 4, {
-      prefix: 'jc',
-      company: (i) => (i < 3 ? 'Initech LLC' : 'Globex Corporation'),
-      title: (i) => (i < 3 ? 'Head of Sales' : 'Senior Account Manager'),
-    });
+    importThreeMoves(t);
     const counts = await run('job-changes');
     expect(counts).toMatchObject({ checked: 20, changed: 3, tasks: 3, errors: 0 });
     for (const [i, id] of ids.entries()) {

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOutboundMessage, isAck, startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { connectionLedger, installCrm, salesforceEnv } from '../helpers/crm.js';
+import { connectionLedger, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
+import type { SyncMode } from '../../src/db/sync-runs.repo.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
 import { ENRICHMENT_FIELDS } from '../../connectors/salesforce/provision.js';
 import type { ProvisionReport } from '../../connectors/types.js';
@@ -18,13 +19,7 @@ describe('Salesforce connector, end to end', () => {
   const drain = () => t.services.createWorker({ concurrency: 1 }).drain();
   const jobs = () => t.services.db.prepare(`SELECT COUNT(*) FROM jobs WHERE name = 'contact.enrich'`).pluck().get() as number;
   const webhook = () => `${t.url}/webhooks/salesforce`;
-  const run = async (mode: 'new' | 'backfill' | 'job-changes') => {
-    const { run } = t.services.runService.startRun(connectionId, mode, 'test');
-    await drain();
-    const r = t.services.repos.runs.get(run.id)!;
-    expect(r.state, r.error ?? '').toBe('succeeded');
-    return JSON.parse(r.counts_json) as Record<string, number>;
-  };
+  const run = (mode: SyncMode) => runSync(t, connectionId, mode);
   const postXml = async (xml: string) => {
     const res = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' }, body: xml });
     return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
