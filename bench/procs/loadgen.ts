@@ -173,6 +173,21 @@ function stats(a: number[]): { p50: number; p90: number; p99: number; max: numbe
   return { p50: r(at(50)), p90: r(at(90)), p99: r(at(99)), max: r(s.length ? s[s.length - 1]! : NaN), mean: r(s.length ? sum / s.length : NaN) };
 }
 
+/** The figures both loops report for a measured window. */
+function summarize(c: Collector, elapsedMs: number, cpuUsedMs: number, sumField: string | undefined): Omit<RunResult, 'totalResponses'> {
+  const requests = c.lat.length;
+  return {
+    durationMs: Math.round(elapsedMs),
+    requests,
+    rps: Math.round((requests / elapsedMs) * 1000),
+    statuses: c.statuses,
+    errors: c.errors,
+    latencyMs: stats(c.lat),
+    ...(sumField ? { summed: c.summed } : {}),
+    clientCpuPct: Math.round((cpuUsedMs / elapsedMs) * 100),
+  };
+}
+
 /** Closed loop: `connections` connections, warm-up then a measured window. */
 async function closed(o: { target: Target; source: RequestSource; connections: number; warmupMs: number; durationMs: number; sumField?: string }): Promise<RunResult> {
   const factory = makeFactory(o.source, o.target);
@@ -227,19 +242,7 @@ async function closed(o: { target: Target; source: RequestSource; connections: n
   const elapsed = Math.min(performance.now(), stopAt) - t0;
   const cpu = cpuMs() - cpu0;
   for (const conn of conns) conn.close();
-  const requests = c.lat.length;
-  return {
-    durationMs: Math.round(elapsed),
-    requests,
-    rps: Math.round((requests / elapsed) * 1000),
-    statuses: c.statuses,
-    errors: c.errors,
-    latencyMs: stats(c.lat),
-    ...(o.sumField ? { summed: c.summed } : {}),
-    clientCpuPct: Math.round((cpu / elapsed) * 100),
-    totalResponses,
-    nextId: factory.nextId(),
-  };
+  return { ...summarize(c, elapsed, cpu, o.sumField), totalResponses };
 }
 
 /** Open loop: `rate` requests a second for `durationMs`, over at most `connections` connections. */
@@ -313,20 +316,12 @@ async function open(o: { target: Target; source: RequestSource; connections: num
   const elapsed = performance.now() - t0;
   const cpu = cpuMs() - cpu0;
   for (const conn of conns) conn.close();
-  const requests = c.lat.length;
-  const s = stats(c.svc);
+  const svc = stats(c.svc);
   return {
-    durationMs: Math.round(elapsed),
-    requests,
-    rps: Math.round((requests / elapsed) * 1000),
-    statuses: c.statuses,
-    errors: c.errors,
-    latencyMs: stats(c.lat),
-    serviceMs: { p50: s.p50, p99: s.p99 },
+    ...summarize(c, elapsed, cpu, o.sumField),
+    serviceMs: { p50: svc.p50, p99: svc.p99 },
     unsent,
-    ...(o.sumField ? { summed: c.summed } : {}),
-    clientCpuPct: Math.round((cpu / elapsed) * 100),
-    totalResponses: requests,
+    totalResponses: c.lat.length,
     nextId: factory.nextId(),
   };
 }
