@@ -1,74 +1,52 @@
 // Job title → one of the seven seniority levels of the contract (pure, no I/O).
 //
 // How it works
-//   1. fold: lowercase, strip accents (ä → a, é → e, ß → ss), collapse dotted acronyms (V.P. → vp).
+//   1. fold: lowercase, strip accents (ä → a, é → e, ß → ss, ł → l, ø → o, æ → ae), collapse dotted acronyms
+//      (V.P. → vp), glue Swedish abbreviation endings (VD:s → vds).
 //   2. segment: split on separators (| / , ; ( ) – — " - " bullets emojis) so "Founder | CEO | Speaker" is three
-//      roles, and drop each segment's "@ Acme" / "at Acme" tail, because a company name is not a role.
+//      roles, and drop each segment's "@ Acme" / "at Acme" / "hos Acme" tail: a company name is not a role.
 //   3. tokenise each segment into words ([letters|digits]+). Hyphens split words, so "Co-Founder" is
 //      "co founder". Matching is by whole token, never by substring: "internal" and "international" are
-//      not "intern" (only a few German compound rules use suffix/prefix matching, marked with ~).
-//   4. run the ordered RULES over the tokens. A rule that matches *consumes* its tokens, so a later,
-//      shorter rule cannot reuse them: "vice president" is consumed as VP before "president" (C-Level)
-//      could see it; "assistant to the CEO" is consumed before "ceo" could. Rules with a null level only
-//      consume (noise such as "of the CEO", "lead generation").
-//   5. the highest level among all matches wins ("EVP & CFO" → C-Level, "Senior Director" → Director).
-//      No keyword at all → Individual ("Software Engineer", "Nurse", "Acme"): a plain role.
+//      not "intern" (compound rules — Abteilungsleiter, ekonomidirektör, myyntipäällikkö — match word endings
+//      or beginnings explicitly, marked with ~).
+//   4. take out roles the person no longer holds ("Former CEO", "CEO (retired)", "f.d. VD", "Były prezes").
+//   5. run the ordered rules (seniority-rules.ts, language in seniority-matcher.ts) over the tokens. A rule
+//      that matches *consumes* its tokens, so a later, shorter rule cannot reuse them: "vice president" is
+//      VP before "president" (C-Level) could see it; "assistant to the CEO" is consumed before "ceo" could.
+//   6. the highest level among all matches wins ("EVP & CFO" → C-Level, "Senior Director" → Director).
+//      No keyword at all → Individual ("Software Engineer", "Nurse", "Acme"): a plain role. Only past
+//      roles and no current one → null.
 //
-// Decisions on ambiguous titles (documented here and pinned in test/fixtures/seniority-titles.json):
-//   - Managing Director → C-Level. Outside US investment banking (UK, DACH, India, APAC, LatAm) the MD runs
-//     the company; it is also the usual English rendering of Geschäftsführer. "MD" alone is NOT mapped
-//     (too often "Doctor of Medicine"). Managing Partner / Managing Member → C-Level for the same reason.
-//   - General Manager (English) → Director: a business-unit / site P&L owner, usually below VP.
-//     Gerente General / Gerente Geral, Directeur Général, Director General, Diretor Executivo, Director
-//     Ejecutivo → C-Level: in those languages these are the legal top-executive titles.
-//   - Executive Director, Board Director, Non-Executive Director, Board Member → Director (a board seat or a
-//     senior director, not the executive line). Chairman / Chair of the Board → C-Level. Advisory board → none.
-//   - Chief of Staff → Director (senior advisor to an executive, not an officer). "Chief X Officer" and
-//     "Chief Executive" → C-Level; any other "Chief X" (Chief Engineer, Chief Architect, Editor in Chief)
-//     → Director.
-//   - Head / Head of X → Director. Leiter/-leiter (Abteilungs-, Bereichs-) → Director; Teamleiter,
-//     Gruppenleiter, Projektleiter → Manager, like English Team Lead / Team Leader (they manage people).
-//   - Lead / Leader / Principal / Staff (engineering) / Distinguished → Senior (senior individual contributors).
-//     "Staff Accountant", "Staff Nurse" stay Individual: "staff" only means Senior before a technical noun.
-//   - Partner → Director (PDL ranks partner next to director); "Partner Manager", "Partner Marketing …"
-//     use partner as a modifier and are not partners.
-//   - Owner → C-Level, but Product/Process/Data/… Owner carries no level (Individual unless a hint says more).
-//   - Assistant/Associate modifiers do not lower a level: Assistant Manager → Manager, AVP → VP.
-//   - Junior / Jr / Entry Level / Graduate are real keywords for Individual; Trainee, Apprentice, Student,
-//     Werkstudent, Stagiaire, Becario, Estagiário … → Intern.
+// The levels and the decisions on ambiguous families (Managing Director, General Manager, head of, chief of
+// staff, partners, boards, counsel, the Nordic -chef/-sjef/-leder compounds, past roles) are written down in
+// docs/seniority.md and pinned, with the accepted answers, in test/fixtures/seniority-titles.json.
 import type { Seniority } from './contract.js';
+import { createRuleSet, foldText, foldTitle, higherSeniority } from './seniority-matcher.js';
+import { RULES } from './seniority-rules.js';
 
-/** Lowest to highest. Kept local (type-only import of contract.ts keeps this module dependency-free). */
-const ORDER: readonly Seniority[] = ['Intern', 'Individual', 'Senior', 'Manager', 'Director', 'VP', 'C-Level'];
-const rank = (s: Seniority): number => ORDER.indexOf(s);
+export { foldText, higherSeniority };
 
-/** Returns the higher of two levels (null-safe). */
-export function higherSeniority(a: Seniority | null | undefined, b: Seniority | null | undefined): Seniority | null {
-  if (!a) return b ?? null;
-  if (!b) return a;
-  return rank(a) >= rank(b) ? a : b;
-}
+const RULE_SET = createRuleSet(RULES);
 
 // ---------------------------------------------------------------------------------------------------------
-// Folding and tokenising
+// Folding and segmenting
 // ---------------------------------------------------------------------------------------------------------
-
-/** Lowercase, strip diacritics; ß has no decomposition so it is spelled out. */
-export function foldText(s: string): string {
-  return s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/ß/g, 'ss');
-}
 
 /** Words after which the rest of a segment is the employer, not the role ("VP Sales @ Acme"). */
-const EMPLOYER_MARKERS = new Set(['at', 'bei', 'chez', 'presso', 'bij']);
+const EMPLOYER_MARKERS = new Set(['at', 'bei', 'chez', 'presso', 'bij', 'hos', 'w']);
 
 // why: separators between roles. A hyphen is one only with spaces around it ("CEO - Acme"), since
 // "Co-Founder" and "Président-directeur général" use it inside a title. Emojis and symbols too.
 const SEGMENT_SEPARATORS = /\s-+\s|[–—|/\\,;:•·()[\]{}<>"“”«»]|[\p{Extended_Pictographic}\p{So}]/gu;
 
 function segmentTitle(title: string): string[][] {
-  let s = foldText(title);
+  let s = foldTitle(title);
+  s = s.replace(/\bf\.\s?d\.(?=\s|$)/g, 'former'); // Swedish f.d. (före detta) = former; undotted FD is not
+  s = s.replace(/\bds\.(?=\s)/g, 'do'); // Polish ds. (do spraw, "for"); undotted DS is a data scientist
   s = s.replace(/\b(?:[a-z]\.){2,}/g, (m) => m.replace(/\./g, '')); // V.P. → vp, C.E.O. → ceo
   s = s.replace(/['’]s\b/g, 's'); // founder's → founders (one token), but d'équipe → d équipe
+  // why: Swedish inflects abbreviations after a colon: VD:n (the CEO), VD:s assistent (the CEO's assistant).
+  s = s.replace(/\b([a-z]{2,5}):(n|s|en|ns)\b/g, '$1$2');
   s = s.replace(/@/g, ' at ').replace(/[&+]/g, ' and ');
   // why: "Chief Diversity, Equity & Inclusion Officer" is one title whose commas list its scope.
   s = s.replace(/\bchief\b[^|/\\;()]{0,60}?\bofficer\b/g, (m) => m.replace(/,/g, ' '));
@@ -84,229 +62,86 @@ function dropEmployer(tokens: string[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The rule language
-//   Words are separated by spaces; each word matches one token:
-//     a|b|c   any of these tokens            *      any token
-//     ~x      token ending in x              x~     token starting with x      ~x~  token containing x
-//     w?      optional                       >w     lookahead: must follow, is not consumed
-//     ...     consume the rest of the segment
-//     ..      consume the rest of the clause (stops before a conjunction: and, und, et, y, e, en)
-//   Patterns are folded like titles, so accents may be written naturally.
+// Roles the person no longer holds
+//   "Former CEO", "Ex-VP Sales", "Retired Teacher", "CEO (retired)", "Professor Emeritus", "f.d. VD",
+//   "Entinen toimitusjohtaja", "Były prezes": the old role does not give the level. A past span starts at a
+//   past word and runs to the end of its segment or to a "now" word ("Former CEO, now Advisor"); a trailing
+//   "retired"/"emeritus" (or a segment that is only that word) makes the segment (or the one before) past.
+//   What is left decides; when nothing left has a level: the Individual fallback if the title names a
+//   current role after "now", else null (the title only tells what the person used to be).
 // ---------------------------------------------------------------------------------------------------------
 
-interface Step {
-  kind: 'token' | 'rest' | 'clause';
-  test: (token: string) => boolean;
-  optional: boolean;
-  lookahead: boolean;
-}
-interface Rule {
-  pattern: string;
-  level: Seniority | null;
-  steps: Step[];
-}
+const PAST_BEFORE = new Set([
+  'ex', 'former', 'formerly', 'previously', 'past', 'retired', 'fmr', 'erstwhile', // en
+  'ehemalige', 'ehemaliger', 'ehemaliges', 'ehemals', 'ehem', 'fruher', 'frueher', 'pensionierter', // de
+  'ancien', 'ancienne', 'anciennement', 'antiguo', 'antigua', 'anteriormente', 'antigo', 'antiga', 'gia', // fr es pt it
+  'voormalig', 'voormalige', 'oud', 'gewezen', // nl
+  'tidigare', 'forre', 'tidligere', 'forhenvaerende', 'entinen', 'byly', 'byla', 'byle', // sv no da fi pl
+]);
+const PAST_AFTER = new Set([
+  'retired', 'ret', 'emeritus', 'emerita', 'pensioniert', 'pensionato', 'pensionata', 'retraite', 'retraitee',
+  'jubilado', 'jubilada', 'aposentado', 'aposentada', 'gepensioneerd', 'pensionerad', 'pensjonert',
+  'pensioneret', 'elakkeella', 'emerytowany', 'emerytowana',
+]);
+const NOW = new Set([
+  'now', 'currently', 'presently', 'jetzt', 'aktuell', 'derzeit', 'maintenant', 'actuellement', 'desormais',
+  'ahora', 'actualmente', 'agora', 'atualmente', 'ora', 'attualmente', 'nu', 'numera', 'nykyinen', 'nykyaan',
+  'teraz', 'obecnie',
+]);
 
-const CONJUNCTIONS = new Set(['and', 'und', 'et', 'y', 'e', 'en', 'plus']);
+// why: "retired" words come before the role too: Retired Teacher, emerytowany nauczyciel, pensionerad lärare.
+for (const w of PAST_AFTER) PAST_BEFORE.add(w);
 
-function tokenTest(word: string): (t: string) => boolean {
-  const exact = new Set<string>();
-  const others: ((t: string) => boolean)[] = [];
-  for (const alt of word.split('|')) {
-    if (alt === '*') others.push(() => true);
-    else if (alt.startsWith('~') && alt.endsWith('~')) others.push((t) => t.includes(alt.slice(1, -1)));
-    else if (alt.startsWith('~')) others.push((t) => t.endsWith(alt.slice(1)));
-    else if (alt.endsWith('~')) others.push((t) => t.startsWith(alt.slice(0, -1)));
-    else exact.add(alt);
-  }
-  return (t) => exact.has(t) || others.some((f) => f(t));
-}
+const isPastBefore = (tokens: readonly string[], i: number): boolean =>
+  PAST_BEFORE.has(tokens[i]!) &&
+  !(tokens[i] === 'ex' && tokens[i + 1] === 'officio') && // an ex officio member is a current member
+  !(tokens[i] === 'past' && tokens[i + 1] === 'due'); // Past Due Collections
 
-function compileStep(raw: string): Step {
-  if (raw === '...' || raw === '..') {
-    return { kind: raw === '...' ? 'rest' : 'clause', test: () => true, optional: false, lookahead: false };
-  }
-  const lookahead = raw.startsWith('>');
-  const optional = raw.endsWith('?');
-  const word = raw.slice(lookahead ? 1 : 0, optional ? -1 : undefined);
-  return { kind: 'token', test: tokenTest(word), optional, lookahead };
+interface CurrentRoles {
+  segments: string[][];
+  past: boolean;
+  /** The title names a current role: words before the first past word, or after a "now" word. */
+  namesCurrent: boolean;
 }
 
-function rule(pattern: string, level: Seniority | null): Rule {
-  return { pattern, level, steps: foldText(pattern).trim().split(/\s+/).map(compileStep) };
-}
-
-/** Token indices a rule consumes when it matches at `start`, or null. Small backtracking matcher. */
-function matchAt(r: Rule, tokens: readonly string[], used: readonly boolean[], start: number): number[] | null {
-  const taken: number[] = [];
-  const go = (si: number, pos: number): boolean => {
-    const step = r.steps[si];
-    if (!step) return true;
-    if (step.kind !== 'token') {
-      for (let p = pos; p < tokens.length; p++) {
-        if (step.kind === 'clause' && CONJUNCTIONS.has(tokens[p]!)) break;
-        taken.push(p);
+function currentRoles(segments: readonly string[][]): CurrentRoles {
+  const kept: { tokens: string[]; beforePast: boolean }[] = [];
+  let past = false;
+  let afterNow = false;
+  let previousKept = false;
+  for (const tokens of segments) {
+    const onlyMarkers = tokens.every((t, i) => isPastBefore(tokens, i) || PAST_AFTER.has(t));
+    if (onlyMarkers || PAST_AFTER.has(tokens[tokens.length - 1]!)) {
+      // "CEO (retired)", "Teacher - Former": the segment before is past; "Professor Emeritus": this one.
+      if (onlyMarkers && previousKept) kept.pop();
+      past = true;
+      previousKept = false;
+      continue;
+    }
+    const current: string[] = [];
+    let beforePast = !past;
+    let inPast = false;
+    for (let i = 0; i < tokens.length; i++) {
+      if (NOW.has(tokens[i]!)) {
+        inPast = false;
+        if (i + 1 < tokens.length) afterNow = true;
+      } else if (isPastBefore(tokens, i)) {
+        inPast = past = true;
+      } else if (!inPast) {
+        current.push(tokens[i]!);
+        continue;
       }
-      return true;
+      if (current.length === 0) beforePast = false;
     }
-    const token = tokens[pos];
-    if (token !== undefined && (step.lookahead || !used[pos]) && step.test(token)) {
-      const mark = taken.length;
-      if (!step.lookahead) taken.push(pos);
-      if (go(si + 1, pos + 1)) return true;
-      taken.length = mark;
-    }
-    return step.optional && go(si + 1, pos);
+    previousKept = current.length > 0;
+    if (previousKept) kept.push({ tokens: current, beforePast });
+  }
+  return {
+    segments: kept.map((k) => k.tokens),
+    past,
+    namesCurrent: afterNow || kept.some((k) => k.beforePast),
   };
-  return go(0, start) && taken.length > 0 && taken[0] === start ? taken : null;
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// The rules, in order. Earlier rules consume tokens before later ones can see them.
-// ---------------------------------------------------------------------------------------------------------
-
-const CXO = 'ceo|cto|cfo|coo|cmo|cro|cio|ciso|cpo|chro|cco|cdo|cso|cao|cbo|clo|cgo|cno|cxo|cdao|caio';
-const PREPOSITIONS = 'of|to|for|de|du|des|del|della|dello|di|da|do|dos|das|der|den|vom|von|van|al|au|aux|ao';
-const ASSISTANT =
-  'assistant|assistants|assistente|asistente|assistante|assistent|assistentin|secretary|secretaria|secretario|secretaire|sekretar|sekretarin|sekretaerin|ea|pa';
-const DIRECTOR_WORDS =
-  'director|directors|directora|directoras|directeur|directrice|diretor|diretora|direttore|direttrice|direktor|direktorin|dir';
-const PRESIDENT_WORDS = 'president|presidente|presidenta|prasident|praesident|prasidentin|praesidentin';
-
-const RULES: readonly Rule[] = [
-  // --- 1. Words that are not the person's own role: consume them first. -----------------------------------
-  // "Former CEO", "Ex-VP": a past role is not the current level.
-  rule('ex|former|formerly|retired|aspiring *', null),
-  // "Executive Assistant to the CEO", "Assistant to the VP", "Asistente del Director General": the whole
-  // rest of the segment names the boss. The assistant role itself is evidence of Individual.
-  rule(`${ASSISTANT} ${PREPOSITIONS}|a ...`, 'Individual'),
-  // German compounds: Vorstandsassistent, Geschäftsführungsassistenz, Vertriebsreferentin.
-  rule('~assistent|~assistentin|~assistenz|~sekretarin|~sekretaerin|~referent|~referentin', 'Individual'),
-  // "CEO Office", "CFO Assistant": a team around an executive, not the executive.
-  rule(`${CXO} office|assistant|assistants|staff`, null),
-  // "Product Owner" is an agile role; "Owner" alone is the owner of the business. Consumed without a level:
-  // it says the person is no owner, not how senior they are (a provider hint may still say Senior).
-  rule(
-    'product|process|service|data|system|systems|application|budget|account|content|platform|feature|risk|control|asset|solution|release|backlog owner|owners',
-    null,
-  ),
-  // "Partner Manager", "Partner Marketing Lead", "Channel Partner Account Executive": partner is a modifier.
-  rule(
-    'partner|partners >manager|managers|marketing|success|account|accounts|sales|program|programs|programme|solutions|development|enablement|operations|ecosystem|relations|alliances|specialist|engineer|technology|integrations|support|network|management|executive|representative|lead|onboarding|experience|strategy|director|channel|ecosystems',
-    null,
-  ),
-  // "Internship Coordinator", "Student Advisor", "Intern Recruiter": the interns are the object of the job.
-  rule(
-    'intern|interns|internship|internships|student|students|trainee|trainees|graduate|graduates|apprentice|apprentices >coordinator|coordinators|recruiter|recruiting|recruitment|program|programs|programme|programmes|manager|advisor|adviser|counselor|counsellor|services|success|affairs|mentor|supervisor|specialist|liaison|relations|development|engagement|experience|officer|administrator|lead|teacher|partner|partnerships|housing',
-    null,
-  ),
-  // "Lead Generation Specialist": lead is the sales noun here, not a seniority.
-  // "Graduate Trainee", "Junior Intern": the modifier does not lift an intern to Individual.
-  rule('graduate|junior|jr >intern|interns|internship|trainee|trainees|student|students|apprentice', null),
-  rule('lead|leads >generation|gen|qualification|nurturing|routing|scoring|management|development|conversion', null),
-  rule('thought leader|leaders', null),
-  rule('head hunter|hunters', null),
-  rule('advisory board|council', null),
-
-  // --- 2. Phrases that span a preposition: before the generic preposition rule below. ------------------
-  rule('chief of staff', 'Director'),
-  rule('editor|editors in chief', 'Director'),
-  rule('chair|chairs|chairman|chairwoman|chairperson of the? board', 'C-Level'),
-  // "Member of the Executive Board" is the German Vorstand in English; a (supervisory) board seat is not
-  // the executive line.
-  rule('member|members of the? executive|management board|committee', 'C-Level'),
-  rule('member|members of the? supervisory? board', 'Director'),
-  rule('board of directors', 'Director'),
-  rule('mitglied|mitglieder der|des geschaftsleitung|geschaeftsleitung|geschaftsfuhrung|geschaeftsfuehrung|vorstand~', 'C-Level'),
-  // French "chef de projet / de produit / d'équipe / de service": a manager (not the English cook).
-  rule('chef de|du|des|d', 'Manager'),
-  // Chief … Officer, with up to four words between (Chief Information Security Officer,
-  // Chief Product and Technology Officer).
-  rule('chief * officer', 'C-Level'),
-  rule('chief * * officer', 'C-Level'),
-  rule('chief * * * officer', 'C-Level'),
-  rule('chief * * * * officer', 'C-Level'),
-
-  // --- 3. After a preposition comes the object of the role, not the role ("Head of Sales",
-  //        "Office of the CEO", "Jefe de Ventas"): consume it up to the next conjunction.
-  rule(`${PREPOSITIONS} ..`, null),
-
-  // --- 4. C-Level. ---------------------------------------------------------------------------------------
-  // Vice presidents first, so "president" below never sees them.
-  rule('vice|vize president|presidente|presidenta|pres|prasident|praesident', 'VP'),
-  rule('vicepresident|vicepresidente|vicepresidenta|vizeprasident|vizepraesident|vizeprasidentin|vizepraesidentin', 'VP'),
-  rule('chief executive|exec', 'C-Level'),
-  rule(CXO, 'C-Level'),
-  rule('c level|suite', 'C-Level'),
-  rule(PRESIDENT_WORDS, 'C-Level'),
-  rule('pdg|dg', 'C-Level'), // président-directeur général / directeur général
-  rule('founder|cofounder|fundador|fundadora|cofundador|cofundadora|fondateur|fondatrice|cofondateur|cofondatrice|fondatore|cofondatore|oprichter|medeoprichter', 'C-Level'),
-  rule('grunder|gruender|grunderin|gruenderin|mitgrunder|mitgruender|mitgrunderin|mitgruenderin', 'C-Level'),
-  rule('founding partner|partners', 'C-Level'),
-  rule('owner|owners|coowner|proprietor|proprietaire|propietario|propietaria|proprietario|proprietaria|dueno|duena|eigenaar|titolare', 'C-Level'),
-  rule('inhaber|inhaberin|eigentumer|eigentuemer|eigentumerin|eigentuemerin', 'C-Level'),
-  rule('managing director|directors|partner|partners|member', 'C-Level'),
-  rule('chairman|chairwoman|chairperson|chairmen', 'C-Level'),
-  rule('board chair', 'C-Level'),
-  rule(`${DIRECTOR_WORDS} general|generale|generala|geral|ejecutivo|ejecutiva|executivo|executiva`, 'C-Level'),
-  rule('algemeen directeur', 'C-Level'),
-  rule('gerente general|geral', 'C-Level'),
-  rule('consejero|consejera delegado|delegada', 'C-Level'),
-  rule('amministratore|amministratrice delegato|delegata', 'C-Level'),
-  // Geschäftsführer(in), geschäftsführend, Geschäftsleitung; Vorstand(svorsitzender), Finanzvorstand.
-  rule('geschaftsfuhr~|geschaeftsfuehr~|geschaftsleit~|geschaeftsleit~', 'C-Level'),
-  rule('vorstand~|~vorstand|~vorsitzender|~vorsitzende', 'C-Level'),
-
-  // --- 5. VP. ---------------------------------------------------------------------------------------------
-  rule('vp|vps|svp|evp|avp|gvp|rvp|cvp|vpe', 'VP'),
-
-  // --- 6. Director. ---------------------------------------------------------------------------------------
-  rule('general manager|managers', 'Director'),
-  rule('gm', 'Director'),
-  rule('board member|members|director|directors', 'Director'),
-  rule('chief|chair', 'Director'), // Chief Engineer, Chief Architect; Department Chair
-  rule(DIRECTOR_WORDS, 'Director'),
-  rule('subdirector|subdirectora|subdiretor|subdiretora|dirigente', 'Director'),
-  rule('head|heads|hoofd', 'Director'),
-  rule('partner|partners|socio|socia|associe|associee|gesellschafter|gesellschafterin', 'Director'),
-  rule('prokurist|prokuristin', 'Director'),
-  rule('aufsichtsrat~', 'Director'),
-  // German -leiter: team/group/project/shift/site/branch leads manage people (Manager); other
-  // Leiter (Abteilungs-, Bereichs-, Vertriebs-) head a function (Director). "Begleiter" is a companion.
-  rule('~begleiter|~begleiterin', null),
-  rule('teamleit~|gruppenleit~|projektleit~|schichtleit~|bauleit~|filialleit~|teamleider|teamleidster', 'Manager'),
-  rule('team|group|squad|shift lead|leads|leader|leaders|leiter|leiterin', 'Manager'),
-  rule('~leiter|~leiterin|~leitung', 'Director'),
-
-  // --- 7. Manager. ----------------------------------------------------------------------------------------
-  rule('manager|managers|managerin|mgr|mngr|gerente|gerentes|gestor|gestora|gerant|gerante', 'Manager'),
-  rule('responsable|responsables|responsabile|jefe|jefa|encargado|encargada', 'Manager'),
-  rule('supervisor|supervisora|supervisors|superviseur|superviseure', 'Manager'),
-
-  // --- 8. Senior. -----------------------------------------------------------------------------------------
-  rule('senior|sr|snr|seniors', 'Senior'),
-  rule('principal|principals|distinguished', 'Senior'),
-  rule('lead|leads|leader|leaders', 'Senior'),
-  // "Staff Engineer" is a senior IC level; "Staff Accountant" / "Staff Nurse" are not.
-  rule(
-    'staff >software|engineer|engineers|engineering|developer|scientist|data|machine|ml|designer|product|architect|researcher|research|security|site|backend|frontend|full|fullstack|platform|infrastructure|sre|devops|ux|ui|applied|hardware|systems|firmware|mobile|ios|android|cloud|network|quality',
-    'Senior',
-  ),
-
-  // --- 9. Individual keywords (evidence of a junior level, not just "no keyword"). -------------------------
-  rule('junior|jr|jnr|juniors', 'Individual'),
-  rule('entry level', 'Individual'),
-  rule('graduate', 'Individual'),
-
-  // --- 10. Intern. ----------------------------------------------------------------------------------------
-  rule('intern|interns|internship|internships|trainee|trainees|apprentice|apprenticeship|student|students', 'Intern'),
-  rule('co op|coop', 'Intern'),
-  rule('praktikant|praktikantin|praktikum|werkstudent|werkstudentin|auszubildender|auszubildende|azubi', 'Intern'),
-  rule('volontar|volontaer|volontarin|volontaerin', 'Intern'),
-  rule('stagiaire|stagiaires|alternant|alternante|apprenti|apprentie|stagiair', 'Intern'),
-  rule('becario|becaria|pasante|practicante', 'Intern'),
-  rule('estagiario|estagiaria|aprendiz', 'Intern'),
-  rule('stagista|tirocinante', 'Intern'),
-];
 
 // ---------------------------------------------------------------------------------------------------------
 // Public API
@@ -316,8 +151,9 @@ const RULES: readonly Rule[] = [
 const PLACEHOLDERS = new Set(['', 'na', 'none', 'null', 'nil', 'unknown', 'notavailable', 'notapplicable']);
 
 export interface TitleSeniority {
-  level: Seniority;
-  /** True when a keyword decided the level; false for the Individual fallback of a plain role. */
+  /** Null when the title only names roles the person no longer holds ("Former CEO", "Retired"). */
+  level: Seniority | null;
+  /** True when a keyword decided the level (a past-role word counts); false for the Individual fallback. */
   fromKeyword: boolean;
 }
 
@@ -325,39 +161,25 @@ export interface TitleSeniority {
 export function classifyTitle(title: string | null | undefined): TitleSeniority | null {
   if (typeof title !== 'string' || PLACEHOLDERS.has(foldText(title).replace(/[^\p{L}\p{N}]+/gu, ''))) return null;
   // why: "@ Acme" leaves no segment, but it has words: a title, just not a role we can read (Individual).
-  const segments = segmentTitle(title);
+  const roles = currentRoles(segmentTitle(title));
   let best: Seniority | null = null;
-  for (const tokens of segments) best = higherSeniority(best, levelOfSegment(tokens));
-  return best ? { level: best, fromKeyword: true } : { level: 'Individual', fromKeyword: false };
+  for (const tokens of roles.segments) best = higherSeniority(best, RULE_SET.levelOf(tokens));
+  if (best) return { level: best, fromKeyword: true };
+  if (roles.past && !roles.namesCurrent) return { level: null, fromKeyword: true };
+  return { level: 'Individual', fromKeyword: false };
 }
 
-function levelOfSegment(tokens: readonly string[]): Seniority | null {
-  const used = tokens.map(() => false);
-  let best: Seniority | null = null;
-  for (const r of RULES) {
-    // Most rules cannot start at most tokens: test a plain first step before building a match.
-    const first = r.steps[0];
-    const gate = first && first.kind === 'token' && !first.optional && !first.lookahead ? first : null;
-    for (let i = 0; i < tokens.length; i++) {
-      if (used[i]) continue;
-      if (gate && !gate.test(tokens[i]!)) continue;
-      const taken = matchAt(r, tokens, used, i);
-      if (!taken) continue;
-      for (const t of taken) used[t] = true;
-      best = higherSeniority(best, r.level);
-    }
-  }
-  return best;
-}
-
-/** Job title → seniority level; null only when there is no title. A plain role is Individual. */
+/**
+ * Job title → seniority level; null when there is no title or it only names past roles ("Former CEO").
+ * A plain role is Individual.
+ */
 export function seniorityOf(title: string | null | undefined): Seniority | null {
   return classifyTitle(title)?.level ?? null;
 }
 
 export type SeniorityProvider = 'peopledatalabs' | 'apollo';
 
-// shared/reference/providers.md §4. Unknown values are ignored.
+// The providers' own vocabularies (docs/seniority.md, "Provider hints"). Unknown values are ignored.
 const HINTS: Record<SeniorityProvider, Record<string, Seniority>> = {
   peopledatalabs: {
     cxo: 'C-Level', owner: 'C-Level', vp: 'VP', director: 'Director', partner: 'Director',
@@ -393,7 +215,8 @@ export function seniorityFromHint(
  * "Software Engineer" or "Acme" that would only fall back to Individual) the hint decides, because
  * "Individual" there is a default, not evidence, while the provider's level was derived from more data.
  * So: "Acme" + VP → VP; "Software Engineer" + Senior → Senior; "Junior Developer" + Senior → Individual;
- * "VP Sales" + Director → VP; null title + no hint → null.
+ * "VP Sales" + Director → VP; null title + no hint → null. A title that only names past roles ("Retired CFO")
+ * gives null whatever the hint: a provider's level for it comes from the same old role.
  */
 export function resolveSeniority(
   title: string | null | undefined,

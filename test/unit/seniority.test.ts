@@ -11,7 +11,12 @@ import {
 
 interface TitleCase {
   title: string;
+  /** What the classifier answers. */
   seniority: Seniority | null;
+  /** For an ambiguous title: every level a reasonable reader could defend (includes `seniority`). */
+  accepted?: (Seniority | null)[];
+  /** The issue-16 family the row belongs to (older rows have none). */
+  family?: string;
 }
 const TITLES: TitleCase[] = JSON.parse(
   readFileSync(new URL('../fixtures/seniority-titles.json', import.meta.url), 'utf8'),
@@ -19,7 +24,7 @@ const TITLES: TitleCase[] = JSON.parse(
 
 describe('seniorityOf: the title table', () => {
   it('has at least 170 titles covering every level and "no title"', () => {
-    expect(TITLES.length).toBeGreaterThanOrEqual(170);
+    expect(TITLES.length).toBeGreaterThanOrEqual(170 + 150);
     for (const level of [...SENIORITY_LEVELS, null]) {
       expect(TITLES.filter((t) => t.seniority === level).length, String(level)).toBeGreaterThanOrEqual(level ? 15 : 3);
     }
@@ -28,6 +33,26 @@ describe('seniorityOf: the title table', () => {
 
   it.each(TITLES)('$title → $seniority', ({ title, seniority }) => {
     expect(seniorityOf(title)).toBe(seniority);
+  });
+
+  it('lists, for each ambiguous title, an accepted set of at least two valid answers that holds the answer', () => {
+    const valid = new Set<unknown>([...SENIORITY_LEVELS, null]);
+    const ambiguous = TITLES.filter((t) => t.accepted !== undefined);
+    expect(ambiguous.length).toBeGreaterThanOrEqual(30);
+    for (const { title, seniority, accepted } of ambiguous) {
+      expect(accepted!.length, title).toBeGreaterThanOrEqual(2);
+      expect(new Set(accepted).size, title).toBe(accepted!.length);
+      for (const level of accepted!) expect(valid.has(level), `${title}: ${String(level)}`).toBe(true);
+      expect(accepted, title).toContain(seniority);
+    }
+  });
+
+  // Issue 16: every family has rows (languages, partnerships, boards, past roles).
+  it.each([
+    ['nl', 25], ['sv', 25], ['no', 15], ['da', 15], ['fi', 20], ['pl', 25], ['it', 20],
+    ['partner', 20], ['board', 15], ['past', 20],
+  ] as const)('family %s has at least %i rows', (family, min) => {
+    expect(TITLES.filter((t) => t.family === family).length).toBeGreaterThanOrEqual(min);
   });
 
   // The traps of the issue must stay in the table, with these answers.
@@ -59,13 +84,34 @@ describe('seniorityOf: the title table', () => {
     ['CEO, Acme Inc.', 'C-Level'],
     ['Managing Director', 'C-Level'],
     ['Geschäftsführer', 'C-Level'],
+    ['Former CEO', null],
+    ['Former Vice President of Sales', null],
+    ['CEO (Retired)', null],
+    ['Former CEO, now CTO at Acme', 'C-Level'],
+    ['Senior Engineer (ex-Google)', 'Senior'],
+    ['VD', 'C-Level'],
+    ['VD:s assistent', 'Individual'],
+    ['Adm. dir.', 'C-Level'],
+    ['Daglig leder', 'C-Level'],
+    ['Toimitusjohtaja', 'C-Level'],
+    ['Prezes Zarządu', 'C-Level'],
+    ['AD', 'C-Level'],
+    ['Ad Operations Manager', 'Manager'],
+    ['General Counsel', 'VP'],
+    ['Of Counsel', 'Senior'],
+    ['Non-Executive Chair', 'C-Level'],
+    ['Chair', 'Director'],
   ] as const)('trap %s → %s is pinned in the fixture', (title, level) => {
     expect(TITLES.find((t) => t.title === title)?.seniority).toBe(level);
   });
 });
 
 describe('seniorityOf: noise does not change the answer', () => {
-  const samples = TITLES.filter((t) => t.seniority !== null && !/[@|,]/.test(t.title)).slice(0, 60);
+  const samples = [
+    ...TITLES.filter((t) => t.seniority !== null && !/[@|,]/.test(t.title)).slice(0, 60),
+    // the issue-16 families, past roles (null) included
+    ...TITLES.filter((t) => t.family && !/[@|,]/.test(t.title)),
+  ];
   const variants: [string, (t: string) => string][] = [
     ['upper case', (t) => t.toUpperCase()],
     ['lower case', (t) => t.toLowerCase()],
@@ -112,6 +158,16 @@ describe('classifyTitle', () => {
     expect(classifyTitle('Executive Assistant to the CEO')).toEqual({ level: 'Individual', fromKeyword: true });
     expect(classifyTitle('Product Owner')).toEqual({ level: 'Individual', fromKeyword: false });
     expect(classifyTitle('')).toBeNull();
+  });
+
+  it('says "no current level" for a title that only names past roles, a level for the current one', () => {
+    expect(classifyTitle('Former CEO')).toEqual({ level: null, fromKeyword: true });
+    expect(classifyTitle('Retired')).toEqual({ level: null, fromKeyword: true });
+    expect(classifyTitle('Former CEO, Acme Corp')).toEqual({ level: null, fromKeyword: true });
+    expect(classifyTitle('Former CEO, now Advisor')).toEqual({ level: 'Individual', fromKeyword: false });
+    expect(classifyTitle('Retired CFO, now Board Member')).toEqual({ level: 'Director', fromKeyword: true });
+    expect(classifyTitle('Advisor, former CEO')).toEqual({ level: 'Individual', fromKeyword: false });
+    expect(classifyTitle('Ex officio member')).toEqual({ level: 'Individual', fromKeyword: false });
   });
 });
 
@@ -189,6 +245,8 @@ describe('resolveSeniority: the title decides when it has a level keyword, else 
     ['   ', 'Manager', 'Manager'],
     [null, null, null],
     ['', undefined, null],
+    ['Retired CFO', 'C-Level', null], // the hint describes the same old role
+    ['Former CEO, now Advisor', 'Senior', 'Senior'], // a current role without a keyword: the hint decides
   ] as const)('title %j + hint %j → %j', (title, hint, expected) => {
     expect(resolveSeniority(title, hint)).toBe(expected);
   });
