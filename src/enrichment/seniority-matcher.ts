@@ -11,8 +11,8 @@
 //
 // Speed: a title has a handful of tokens and the table has a few hundred rules, so the cost is in deciding
 // which rules can start at all. A rule whose first word is a plain list of tokens is indexed by those
-// tokens; only the rules indexed by the segment's own tokens, plus the few whose first word is a
-// prefix/suffix pattern, are tried, in table order.
+// tokens; a rule whose first word has a ~prefix/suffix~ alternative is tested once per distinct token
+// (memoised). Only the (rule, position) pairs that can start are tried, in table order.
 import type { Seniority } from './contract.js';
 
 /** Lowest to highest. Kept local (type-only import of contract.ts keeps this module dependency-free). */
@@ -120,40 +120,47 @@ export interface RuleSet {
 /** Compiles an ordered rule list: earlier rules consume tokens before later ones can see them. */
 export function createRuleSet(rules: readonly Rule[]): RuleSet {
   const byToken = new Map<string, number[]>();
-  const unindexed: number[] = [];
+  const byPattern: number[] = []; // first word has a ~prefix/suffix~ alternative: test it on each new token
+  const everywhere: number[] = []; // first step optional, lookahead or a rest: try at every position
   rules.forEach((r, i) => {
     const first = r.steps[0];
-    const plain = first && first.kind === 'token' && !first.optional && !first.lookahead ? first.exact : null;
-    if (!plain) return unindexed.push(i);
-    for (const t of plain) {
-      const list = byToken.get(t);
-      if (list) list.push(i);
-      else byToken.set(t, [i]);
-    }
+    if (!first || first.kind !== 'token' || first.optional || first.lookahead) everywhere.push(i);
+    else if (!first.exact) byPattern.push(i);
+    else for (const t of first.exact) byToken.set(t, [...(byToken.get(t) ?? []), i]);
   });
 
-  function candidates(tokens: readonly string[]): number[] {
-    const seen = new Set<number>(unindexed);
-    for (const t of tokens) for (const i of byToken.get(t) ?? []) seen.add(i);
-    return [...seen].sort((a, b) => a - b);
+  // why: titles reuse a small vocabulary, so which rules can start at a token is worked out once per
+  // distinct token (bounded memo), not once per title.
+  const startsMemo = new Map<string, readonly number[]>();
+  function rulesStartingAt(token: string): readonly number[] {
+    let list = startsMemo.get(token);
+    if (list) return list;
+    const found = [...(byToken.get(token) ?? []), ...byPattern.filter((i) => rules[i]!.steps[0]!.test(token)), ...everywhere];
+    list = found.sort((a, b) => a - b);
+    if (startsMemo.size >= 50_000) startsMemo.clear();
+    startsMemo.set(token, list);
+    return list;
   }
 
   return {
     levelOf(tokens) {
+      // (rule, start) pairs in table order, then token order: the order a rule-by-rule scan would try them.
+      const width = tokens.length + 1;
+      const tries: number[] = [];
+      for (let pos = 0; pos < tokens.length; pos++) {
+        for (const ri of rulesStartingAt(tokens[pos]!)) tries.push(ri * width + pos);
+      }
+      tries.sort((a, b) => a - b);
       const used = tokens.map(() => false);
       let best: Seniority | null = null;
-      for (const ri of candidates(tokens)) {
-        const r = rules[ri]!;
-        const first = r.steps[0]!;
-        for (let i = 0; i < tokens.length; i++) {
-          if (used[i]) continue;
-          // Most rules cannot start at most tokens: test a plain first step before building a match.
-          if (first.kind === 'token' && !first.optional && !first.lookahead && !first.test(tokens[i]!)) continue;
-          const taken = matchAt(r, tokens, used, i);
-          if (!taken) continue;
-          for (const t of taken) used[t] = true;
-          best = higherSeniority(best, r.level);
-        }
+      for (const code of tries) {
+        const pos = code % width;
+        if (used[pos]) continue;
+        const r = rules[(code - pos) / width]!;
+        const taken = matchAt(r, tokens, used, pos);
+        if (!taken) continue;
+        for (const t of taken) used[t] = true;
+        best = higherSeniority(best, r.level);
       }
       return best;
     },
