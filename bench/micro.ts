@@ -33,7 +33,7 @@ export async function run(cfg: BenchConfig): Promise<Section> {
         '4. Micro benchmarks (in-process, CPU 0)',
         ['what', 'figure', 'unit', 'detail'],
         [
-          ['seniority classification (263-title fixture)', sen.perSec, 'titles/s', `${sen.usPerTitle} µs/title; ${sen.agreeWithFixture}/${sen.titles} agree with the fixture`],
+          [`seniority classification (${sen.titles}-title fixture)`, sen.perSec, 'titles/s', `${sen.usPerTitle} µs/title; ${sen.agreeWithFixture}/${sen.titles} agree with the fixture`],
           [`dataset import, ${imp.rows} new rows (JSONL, ${Math.round(imp.bytes / 1024)} KiB)`, imp.insertRowsPerSec, 'rows/s', `${imp.insertMs} ms, one transaction`],
           [`dataset re-import, ${imp.rows} rows (upserts)`, imp.updateRowsPerSec, 'rows/s', `${imp.updateMs} ms`],
           ['SQLite autocommit INSERT, WAL, synchronous=FULL', commit.FULL.p50us, 'µs p50', `p99 ${commit.FULL.p99us} µs (an fsync on this disk)`],
