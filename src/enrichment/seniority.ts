@@ -40,7 +40,9 @@ const EMPLOYER_MARKERS = new Set(['at', 'bei', 'chez', 'presso', 'bij', 'hos', '
 const SEGMENT_SEPARATORS = /\s-+\s|[–—|/\\,;:•·()[\]{}<>"“”«»]|[\p{Extended_Pictographic}\p{So}]/gu;
 
 function segmentTitle(title: string): string[][] {
-  let s = foldTitle(title);
+  // why: Italian "già" and Dutch "oud-" mean former only in these spellings; folded, "gia" (GIA) and "oud"
+  // (the perfume) are other words.
+  let s = foldTitle(title.replace(/(?<![\p{L}\p{N}])(?:già\s+|oud-)(?=\p{L})/giu, 'former '));
   s = s.replace(/\bf\.\s?d\.(?=\s|$)/g, 'former'); // Swedish f.d. (före detta) = former; undotted FD is not
   s = s.replace(/\bds\.(?=\s)/g, 'do'); // Polish ds. (do spraw, "for"); undotted DS is a data scientist
   s = s.replace(/\b(?:[a-z]\.){2,}/g, (m) => m.replace(/\./g, '')); // V.P. → vp, C.E.O. → ceo
@@ -74,8 +76,8 @@ function dropEmployer(tokens: string[]): string[] {
 const PAST_BEFORE = new Set([
   'ex', 'former', 'formerly', 'previously', 'past', 'retired', 'fmr', 'erstwhile', // en
   'ehemalige', 'ehemaliger', 'ehemaliges', 'ehemals', 'ehem', 'fruher', 'frueher', 'pensionierter', // de
-  'ancien', 'ancienne', 'anciennement', 'antiguo', 'antigua', 'anteriormente', 'antigo', 'antiga', 'gia', // fr es pt it
-  'voormalig', 'voormalige', 'oud', 'gewezen', // nl
+  'ancien', 'ancienne', 'anciennement', 'antiguo', 'antigua', 'anteriormente', 'antigo', 'antiga', // fr es pt
+  'voormalig', 'voormalige', 'gewezen', // nl (oud- and già: see segmentTitle)
   'tidigare', 'forre', 'tidligere', 'forhenvaerende', 'entinen', 'byly', 'byla', 'byle', // sv no da fi pl
 ]);
 const PAST_AFTER = new Set([
