@@ -5,7 +5,7 @@
 //     a|b|c   any of these tokens            *      any token
 //     ~x      token ending in x              x~     token starting with x      ~x~  token containing x
 //     w?      optional                       >w     lookahead: must follow, is not consumed
-//     ...     consume the rest of the segment                 $      end of the segment (consumes nothing)
+//     ...     consume the rest of the segment                 ^ / $  start / end of the segment (consume nothing)
 //     ..      consume the rest of the clause (stops before a conjunction: and, und, et, y, e, en, og, och, i, ja)
 //   Patterns are folded like titles (foldTitle), so accents may be written naturally.
 //
@@ -41,7 +41,7 @@ export function foldTitle(s: string): string {
 }
 
 interface Step {
-  kind: 'token' | 'rest' | 'clause' | 'end';
+  kind: 'token' | 'rest' | 'clause' | 'start' | 'end';
   test: (token: string) => boolean;
   /** The step's plain tokens when it has no pattern alternative (used to index rules). */
   exact: ReadonlySet<string> | null;
@@ -71,8 +71,8 @@ function compileWord(word: string): Pick<Step, 'test' | 'exact'> {
 }
 
 function compileStep(raw: string): Step {
-  if (raw === '...' || raw === '..' || raw === '$') {
-    const kind = raw === '...' ? 'rest' : raw === '..' ? 'clause' : 'end';
+  if (raw === '...' || raw === '..' || raw === '^' || raw === '$') {
+    const kind = ({ '...': 'rest', '..': 'clause', '^': 'start', $: 'end' } as const)[raw];
     return { kind, test: () => true, exact: null, optional: false, lookahead: false };
   }
   const lookahead = raw.startsWith('>');
@@ -92,6 +92,7 @@ function matchAt(r: Rule, tokens: readonly string[], used: readonly boolean[], s
   const go = (si: number, pos: number): boolean => {
     const step = r.steps[si];
     if (!step) return true;
+    if (step.kind === 'start') return pos === 0 && go(si + 1, pos);
     if (step.kind === 'end') return pos === tokens.length && go(si + 1, pos);
     if (step.kind !== 'token') {
       for (let p = pos; p < tokens.length; p++) {

@@ -11,9 +11,9 @@
 import { rule, type Rule } from './seniority-matcher.js';
 
 const CXO = 'ceo|cto|cfo|coo|cmo|cro|cio|ciso|cpo|chro|cco|cdo|cso|cao|cbo|clo|cgo|cno|cxo|cdao|caio';
-// Nordic chief executive: VD (sv: verkställande direktör; VD:n is the definite form), VVD (vice VD, the
-// deputy managing director), DGA (nl: directeur-grootaandeelhouder).
-const CEO_ABBREVIATIONS = 'vd|vdn|vvd|dga';
+// Chief executive abbreviations: VD (sv: verkställande direktör; VD:n is the definite form), DGA (nl:
+// directeur-grootaandeelhouder). vVD (sv: vice VD, the deputy managing director) is read on its own only.
+const CEO_ABBREVIATIONS = 'vd|vdn|dga';
 export const PREPOSITIONS =
   'of|to|for|de|du|des|del|della|dello|dei|degli|delle|di|da|do|dos|das|der|den|vom|von|van|voor|al|au|aux|ao|af|dla|per';
 const ASSISTANT =
@@ -65,8 +65,9 @@ export const RULES: readonly Rule[] = [
   rule('head hunter|hunters', null),
   rule('advisory board|council', null),
   rule('board of advisors|advisers', null),
-  // "Ad Operations Manager", "AD Administrator": AD is the Italian chief executive only on its own.
-  rule('ad $', 'C-Level'),
+  // "Ad Operations Manager", "AD Administrator", "Sistemista AD": AD is the Italian chief executive only on
+  // its own; so is vVD (VVD is also a Dutch party).
+  rule('^ ad|vvd $', 'C-Level'),
   rule('ad', null),
   // "Chef" alone is a cook; French "chef de …" and the Nordic compounds (Salgschef, IT-chef) are below.
   rule('chef de|du|des|d', 'Manager'),

@@ -70,7 +70,9 @@ function dropEmployer(tokens: string[]): string[] {
 //   past word and runs to the end of its segment or to a "now" word ("Former CEO, now Advisor"); a trailing
 //   "retired"/"emeritus" (or a segment that is only that word) makes the segment (or the one before) past.
 //   What is left decides; when nothing left has a level: the Individual fallback if the title names a
-//   current role after "now", else null (the title only tells what the person used to be).
+//   current role (words before the first past word, "Advisor, former CEO", or after "now"), else null: the
+//   title only tells what the person used to be ("Former CEO", "Former CEO, Acme Corp" — words after a past
+//   role are read as its employer or scope).
 // ---------------------------------------------------------------------------------------------------------
 
 const PAST_BEFORE = new Set([
