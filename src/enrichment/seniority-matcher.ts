@@ -89,28 +89,30 @@ export function rule(pattern: string, level: Seniority | null): Rule {
 /** Token indices a rule consumes when it matches at `start`, or null. Small backtracking matcher. */
 function matchAt(r: Rule, tokens: readonly string[], used: readonly boolean[], start: number): number[] | null {
   const taken: number[] = [];
-  const go = (si: number, pos: number): boolean => {
-    const step = r.steps[si];
-    if (!step) return true;
-    if (step.kind === 'start') return pos === 0 && go(si + 1, pos);
-    if (step.kind === 'end') return pos === tokens.length && go(si + 1, pos);
-    if (step.kind !== 'token') {
-      for (let p = pos; p < tokens.length; p++) {
-        if (step.kind === 'clause' && CONJUNCTIONS.has(tokens[p]!)) break;
-        taken.push(p);
-      }
-      return true;
+  return matchFrom(r.steps, 0, tokens, used, start, taken) && taken.length > 0 && taken[0] === start ? taken : null;
+}
+
+// why: a plain recursive function rather than a closure per call; this runs for every candidate rule.
+function matchFrom(steps: readonly Step[], si: number, tokens: readonly string[], used: readonly boolean[], pos: number, taken: number[]): boolean {
+  const step = steps[si];
+  if (!step) return true;
+  if (step.kind === 'start') return pos === 0 && matchFrom(steps, si + 1, tokens, used, pos, taken);
+  if (step.kind === 'end') return pos === tokens.length && matchFrom(steps, si + 1, tokens, used, pos, taken);
+  if (step.kind !== 'token') {
+    for (let p = pos; p < tokens.length; p++) {
+      if (step.kind === 'clause' && CONJUNCTIONS.has(tokens[p]!)) break;
+      taken.push(p);
     }
-    const token = tokens[pos];
-    if (token !== undefined && (step.lookahead || !used[pos]) && step.test(token)) {
-      const mark = taken.length;
-      if (!step.lookahead) taken.push(pos);
-      if (go(si + 1, pos + 1)) return true;
-      taken.length = mark;
-    }
-    return step.optional && go(si + 1, pos);
-  };
-  return go(0, start) && taken.length > 0 && taken[0] === start ? taken : null;
+    return true;
+  }
+  const token = tokens[pos];
+  if (token !== undefined && (step.lookahead || !used[pos]) && step.test(token)) {
+    const mark = taken.length;
+    if (!step.lookahead) taken.push(pos);
+    if (matchFrom(steps, si + 1, tokens, used, pos + 1, taken)) return true;
+    taken.length = mark;
+  }
+  return step.optional && matchFrom(steps, si + 1, tokens, used, pos, taken);
 }
 
 export interface RuleSet {

@@ -39,10 +39,14 @@ const EMPLOYER_MARKERS = new Set(['at', 'bei', 'chez', 'presso', 'bij', 'hos', '
 // "Co-Founder" and "Président-directeur général" use it inside a title. Emojis and symbols too.
 const SEGMENT_SEPARATORS = /\s-+\s|[–—|/\\,;:•·()[\]{}<>"“”«»]|[\p{Extended_Pictographic}\p{So}]/gu;
 
-function segmentTitle(title: string): string[][] {
-  // why: Italian "già" and Dutch "oud-" mean former only in these spellings; folded, "gia" (GIA) and "oud"
-  // (the perfume) are other words.
-  let s = foldTitle(title.replace(/(?<![\p{L}\p{N}])(?:già\s+|oud-)(?=\p{L})/giu, 'former '));
+/** The title folded for reading. Italian "già" and Dutch "oud-" mean former only in these spellings; once
+ * folded, "gia" (GIA) and "oud" (the perfume) are other words. */
+function foldForReading(title: string): string {
+  return foldTitle(title.replace(/(?<![\p{L}\p{N}])(?:già\s+|oud-)(?=\p{L})/giu, 'former '));
+}
+
+function segmentTitle(folded: string): string[][] {
+  let s = folded;
   s = s.replace(/\bf\.\s?d\.(?=\s|$)/g, 'former'); // Swedish f.d. (före detta) = former; undotted FD is not
   s = s.replace(/\bds\.(?=\s)/g, 'do'); // Polish ds. (do spraw, "for"); undotted DS is a data scientist
   s = s.replace(/\b(?:[a-z]\.){2,}/g, (m) => m.replace(/\./g, '')); // V.P. → vp, C.E.O. → ceo
@@ -163,9 +167,11 @@ export interface TitleSeniority {
 
 /** The title's level and whether a keyword produced it; null when there is no title (no word at all). */
 export function classifyTitle(title: string | null | undefined): TitleSeniority | null {
-  if (typeof title !== 'string' || PLACEHOLDERS.has(foldText(title).replace(/[^\p{L}\p{N}]+/gu, ''))) return null;
+  if (typeof title !== 'string') return null;
+  const folded = foldForReading(title);
+  if (PLACEHOLDERS.has(folded.replace(/[^\p{L}\p{N}]+/gu, ''))) return null;
   // why: "@ Acme" leaves no segment, but it has words: a title, just not a role we can read (Individual).
-  const roles = currentRoles(segmentTitle(title));
+  const roles = currentRoles(segmentTitle(folded));
   let best: Seniority | null = null;
   for (const tokens of roles.segments) best = higherSeniority(best, RULE_SET.levelOf(tokens));
   if (best) return { level: best, fromKeyword: true };
