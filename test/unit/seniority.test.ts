@@ -143,6 +143,12 @@ describe('seniorityOf: noise does not change the answer', () => {
     expect(seniorityOf('Directory Services Admin')).toBe('Individual');
   });
 
+  it('reads very long titles whole (thousands of words in one segment)', () => {
+    expect(seniorityOf(`${'word '.repeat(3000)}CEO`)).toBe('C-Level');
+    expect(seniorityOf(`Head of ${'word '.repeat(3000)}`)).toBe('Director');
+    expect(seniorityOf(`Former ${'word '.repeat(3000)}CEO`)).toBeNull();
+  });
+
   it('the highest level wins across several roles', () => {
     expect(seniorityOf('Senior Engineer / Team Lead / Founder')).toBe('C-Level');
     expect(seniorityOf('Intern, later Manager')).toBe('Manager');
