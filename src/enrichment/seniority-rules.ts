@@ -131,7 +131,7 @@ export const RULES: readonly Rule[] = [
   rule('administrerende|adm direktor|direktoer|dir', 'C-Level'),
   rule('daglig|dagleg leder|leiar', 'C-Level'),
   rule('toimitusjohtaja|varatoimitusjohtaja|paajohtaja|konsernijohtaja|koncernchef|konsernsjef|konsernleder', 'C-Level'),
-  rule('founder|cofounder|fundador|fundadora|cofundador|cofundadora|fondateur|fondatrice|cofondateur|cofondatrice|fondatore|fondatrice|cofondatore|cofondatrice|oprichter|medeoprichter', 'C-Level'),
+  rule('founder|cofounder|fundador|fundadora|cofundador|cofundadora|fondateur|fondatrice|cofondateur|cofondatrice|fondatore|cofondatore|oprichter|medeoprichter', 'C-Level'),
   rule('grunder|gruender|grunderin|gruenderin|mitgrunder|mitgruender|mitgrunderin|mitgruenderin|grundare|medgrundare|grundlaegger|medgrundlaegger|grunnlegger|medgrunnlegger|stifter|medstifter|perustaja|zalozyciel|zalozycielka|wspolzalozyciel|wspolzalozycielka', 'C-Level'),
   rule('founding|managing|general|beherend|beherende partner|partners|vennoot', 'C-Level'),
   rule('owner|owners|coowner|proprietor|proprietaire|propietario|propietaria|proprietario|proprietaria|dueno|duena|eigenaar|eigenaresse|medeeigenaar|grootaandeelhouder|titolare', 'C-Level'),
