@@ -2,6 +2,7 @@
 // email and LinkedIn URL (either may be absent, not both).
 import type { Db } from './open.js';
 import type { DatasetStore } from '../enrichment/ports.js';
+import type { DatasetRow } from '../enrichment/dataset-import.js';
 import { Profile } from '../enrichment/contract.js';
 
 export function createDatasetRepo(db: Db) {
@@ -28,17 +29,16 @@ export function createDatasetRepo(db: Db) {
      * Upsert by email and by LinkedIn URL. When the two keys point at two different stored records, the new
      * record replaces both (the newest import is the truth), so a person never ends up split across rows.
      */
-    upsert(p: { email: string | null; linkedin_url: string | null; profile: Profile; confidence: number }): 'inserted' | 'updated' {
+    upsert(p: DatasetRow): 'inserted' | 'updated' {
       const now = new Date().toISOString();
       const ids = findIds.all(p.email, p.linkedin_url).map((r) => r.id);
-      const json = JSON.stringify(p.profile);
       if (ids.length === 0) {
-        insert.run(p.email, p.linkedin_url, json, p.confidence, now);
+        insert.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now);
         return 'inserted';
       }
       const [keep, ...rest] = ids;
       for (const id of rest) del.run(id);
-      update.run(p.email, p.linkedin_url, json, p.confidence, now, keep!);
+      update.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now, keep!);
       return 'updated';
     },
     count: () => count.get()!.n,
