@@ -37,6 +37,8 @@ export interface ImportProgress {
   bytes: number;
   imported: number;
   skipped: number;
+  /** Bytes the importer holds between two chunks (an unfinished line): at most MAX_LINE_BYTES. */
+  heldBytes: number;
 }
 
 export interface ImportOptions {
@@ -53,18 +55,16 @@ export interface ImportOptions {
 /** The file as a whole cannot be imported (a CSV header that is not CSV). */
 export class DatasetFileError extends Error {}
 
-export interface DatasetImporter {
+interface DatasetImporter {
   write(chunk: Uint8Array | string): void;
   end(): ImportReport;
-  /** What the importer holds between two chunks: the unfinished line's bytes and CSV lines not yet parsed. */
-  held(): { bytes: number; lines: number };
 }
 
 const CSV_NUMBER_FIELDS = new Set(['connections', 'followers', 'confidence']);
 const CSV_FIELDS = new Set<string>([...PROFILE_STRING_FIELDS, 'seniority', 'connections', 'followers', 'recent_job_change', 'skills', 'confidence']);
 const CSV_LINES_PER_PARSE = 500;
 
-export function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): DatasetImporter {
+function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): DatasetImporter {
   const report: ImportReport = { imported: 0, skipped: 0, errors: [] };
   const maxErrors = opts.maxErrors ?? 1000;
   const normalizeOpts = { windowDays: opts.jobChangeWindowDays, now: opts.now, resolveSeniority: memoSeniority() };
@@ -143,6 +143,7 @@ export function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): D
   };
 
   const lines = createLineSplitter(onLine, fail);
+  const progress = () => opts.onProgress?.({ bytes, imported: report.imported, skipped: report.skipped, heldBytes: lines.pendingBytes() });
   return {
     write(chunk) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -151,19 +152,18 @@ export function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): D
         lines.write(buf);
         flushCsv();
       });
-      opts.onProgress?.({ bytes, imported: report.imported, skipped: report.skipped });
+      progress();
     },
     end() {
       sink.transaction(() => {
         lines.end();
         flushCsv();
       });
-      opts.onProgress?.({ bytes, imported: report.imported, skipped: report.skipped });
+      progress();
       // why: a CSV batch reports its unbalanced-quote lines before its parsed rows.
       report.errors.sort((a, b) => a.line - b.line);
       return report;
     },
-    held: () => ({ bytes: lines.pendingBytes(), lines: csvLines.length }),
   };
 }
 
