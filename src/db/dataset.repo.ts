@@ -11,7 +11,10 @@ export function createDatasetRepo(db: Db) {
     'SELECT profile_json, confidence FROM dataset_profiles WHERE linkedin_url = ?',
   );
   const findIds = db.prepare<[string | null, string | null], { id: number }>('SELECT id FROM dataset_profiles WHERE email = ? OR linkedin_url = ?');
-  const insert = db.prepare('INSERT INTO dataset_profiles (email, linkedin_url, profile_json, confidence, updated_at) VALUES (?, ?, ?, ?, ?)');
+  // ON CONFLICT DO NOTHING: a row that collides on either key is not inserted (changes = 0) and is merged instead.
+  const insert = db.prepare(
+    'INSERT INTO dataset_profiles (email, linkedin_url, profile_json, confidence, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
   const update = db.prepare('UPDATE dataset_profiles SET email = ?, linkedin_url = ?, profile_json = ?, confidence = ?, updated_at = ? WHERE id = ?');
   const del = db.prepare('DELETE FROM dataset_profiles WHERE id = ?');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dataset_profiles');
@@ -31,12 +34,9 @@ export function createDatasetRepo(db: Db) {
      */
     upsert(p: DatasetRow): 'inserted' | 'updated' {
       const now = new Date().toISOString();
-      const ids = findIds.all(p.email, p.linkedin_url).map((r) => r.id);
-      if (ids.length === 0) {
-        insert.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now);
-        return 'inserted';
-      }
-      const [keep, ...rest] = ids;
+      // Most records of an import are new: trying the insert first spares them the lookup of both keys.
+      if (insert.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now).changes === 1) return 'inserted';
+      const [keep, ...rest] = findIds.all(p.email, p.linkedin_url).map((r) => r.id);
       for (const id of rest) del.run(id);
       update.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now, keep!);
       return 'updated';

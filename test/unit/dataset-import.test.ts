@@ -121,6 +121,18 @@ describe('dataset import: records', () => {
   });
 });
 
+describe('dataset import: upserts', () => {
+  it('when a record is imported again, or its email and LinkedIn URL belong to two stored people, then one row holds the newest', () => {
+    const li = (s: string) => `https://www.linkedin.com/in/${s}`;
+    importDataset(jsonl({ email: 'a@up.example', linkedin_url: li('a'), title: 'One' }, { email: 'b@up.example', linkedin_url: li('b'), title: 'Two' }), repo, opts('jsonl'));
+    const again = importDataset(jsonl({ email: 'A@up.example', title: 'One again' }, { email: 'a@up.example', linkedin_url: li('b'), title: 'Merged' }), repo, opts('jsonl'));
+    expect(again).toEqual({ imported: 2, skipped: 0, errors: [] });
+    expect(db.prepare('SELECT email, linkedin_url FROM dataset_profiles').all()).toEqual([{ email: 'a@up.example', linkedin_url: li('b') }]);
+    expect(repo.findByLinkedIn(li('b'))?.profile.title).toBe('Merged');
+    expect(repo.findByEmail('b@up.example')).toBeUndefined();
+  });
+});
+
 describe('dataset import: CSV', () => {
   it('when a CSV has a quoted line break, a bad quote and an unclosed quote, then each line they touch is an error row and the rows around them are imported', () => {
     const csv = [
