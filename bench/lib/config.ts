@@ -10,6 +10,8 @@ export interface BenchConfig {
   webhooks: { stepMs: number; maxSteps: number };
   backfill: { sizes: number[]; latencySize: number };
   micro: { datasetRows: number };
+  /** `crm-enrich dataset import` of a generated file: records, and runs (each in a fresh process and database). */
+  import: { records: number; runs: number };
 }
 
 export function benchConfig(): BenchConfig {
@@ -20,6 +22,7 @@ export function benchConfig(): BenchConfig {
         webhooks: { stepMs: 3_000, maxSteps: 8 },
         backfill: { sizes: [1_000, 3_000], latencySize: 1_000 },
         micro: { datasetRows: 10_000 },
+        import: { records: 100_000, runs: 1 },
       }
     : {
         quick: false,
@@ -27,6 +30,7 @@ export function benchConfig(): BenchConfig {
         webhooks: { stepMs: 5_000, maxSteps: 10 },
         backfill: { sizes: [1_000, 3_000, 10_000], latencySize: 10_000 },
         micro: { datasetRows: 10_000 },
+        import: { records: 300_000, runs: 2 },
       };
 }
 

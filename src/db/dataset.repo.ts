@@ -2,6 +2,7 @@
 // email and LinkedIn URL (either may be absent, not both).
 import type { Db } from './open.js';
 import type { DatasetStore } from '../enrichment/ports.js';
+import type { DatasetRow } from '../enrichment/dataset-import.js';
 import { Profile } from '../enrichment/contract.js';
 
 export function createDatasetRepo(db: Db) {
@@ -10,7 +11,10 @@ export function createDatasetRepo(db: Db) {
     'SELECT profile_json, confidence FROM dataset_profiles WHERE linkedin_url = ?',
   );
   const findIds = db.prepare<[string | null, string | null], { id: number }>('SELECT id FROM dataset_profiles WHERE email = ? OR linkedin_url = ?');
-  const insert = db.prepare('INSERT INTO dataset_profiles (email, linkedin_url, profile_json, confidence, updated_at) VALUES (?, ?, ?, ?, ?)');
+  // ON CONFLICT DO NOTHING: a row that collides on either key is not inserted (changes = 0) and is merged instead.
+  const insert = db.prepare(
+    'INSERT INTO dataset_profiles (email, linkedin_url, profile_json, confidence, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
   const update = db.prepare('UPDATE dataset_profiles SET email = ?, linkedin_url = ?, profile_json = ?, confidence = ?, updated_at = ? WHERE id = ?');
   const del = db.prepare('DELETE FROM dataset_profiles WHERE id = ?');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM dataset_profiles');
@@ -28,17 +32,13 @@ export function createDatasetRepo(db: Db) {
      * Upsert by email and by LinkedIn URL. When the two keys point at two different stored records, the new
      * record replaces both (the newest import is the truth), so a person never ends up split across rows.
      */
-    upsert(p: { email: string | null; linkedin_url: string | null; profile: Profile; confidence: number }): 'inserted' | 'updated' {
+    upsert(p: DatasetRow): 'inserted' | 'updated' {
       const now = new Date().toISOString();
-      const ids = findIds.all(p.email, p.linkedin_url).map((r) => r.id);
-      const json = JSON.stringify(p.profile);
-      if (ids.length === 0) {
-        insert.run(p.email, p.linkedin_url, json, p.confidence, now);
-        return 'inserted';
-      }
-      const [keep, ...rest] = ids;
+      // Most records of an import are new: trying the insert first spares them the lookup of both keys.
+      if (insert.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now).changes === 1) return 'inserted';
+      const [keep, ...rest] = findIds.all(p.email, p.linkedin_url).map((r) => r.id);
       for (const id of rest) del.run(id);
-      update.run(p.email, p.linkedin_url, json, p.confidence, now, keep!);
+      update.run(p.email, p.linkedin_url, p.profileJson, p.confidence, now, keep!);
       return 'updated';
     },
     count: () => count.get()!.n,

@@ -1,11 +1,29 @@
 // `crm-enrich dataset import <file>`: JSONL (one Profile per line, the API's own shape) or CSV whose header
-// names Profile scalar fields. Records are validated, normalised and upserted by email and LinkedIn URL.
-import { z } from 'zod';
-import { Profile, PROFILE_STRING_FIELDS, emptyProfile, type Profile as ProfileT } from './contract.js';
+// names Profile scalar fields. Records are validated (dataset-record.ts), normalised and upserted by email and
+// LinkedIn URL (both stored canonical, so a lookup by the canonical form finds a record written in any form).
+//
+// Streaming: the file is read chunk by chunk and each chunk is fully processed, in one transaction, before the
+// next is read; records are written as they are parsed. So an import holds one chunk and one unfinished line,
+// whatever the file's size, and nothing it parsed outlives its chunk (which also keeps V8's young generation from
+// growing: it grows with what survives). One transaction per chunk (a 1 MiB chunk is ~700 records) is as fast
+// as one for the whole file, and lets a running server write between two chunks. An interrupted import can
+// simply be run again: records are upserts.
+import { DatasetRecord, describeIssues, toProfile } from './dataset-record.js';
+import { createLineSplitter, parseCsvLines } from './dataset-lines.js';
+import { PROFILE_STRING_FIELDS, type Seniority } from './contract.js';
 import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
+import { resolveSeniority } from './seniority.js';
+
+export interface DatasetRow {
+  email: string | null;
+  linkedin_url: string | null;
+  /** The normalised Profile, serialised. */
+  profileJson: string;
+  confidence: number;
+}
 
 export interface DatasetSink {
-  upsert(p: { email: string | null; linkedin_url: string | null; profile: ProfileT; confidence: number }): 'inserted' | 'updated';
+  upsert(p: DatasetRow): 'inserted' | 'updated';
   transaction<T>(fn: () => T): T;
 }
 
@@ -15,158 +33,196 @@ export interface ImportReport {
   errors: { line: number; message: string }[];
 }
 
+export interface ImportProgress {
+  bytes: number;
+  imported: number;
+  skipped: number;
+  /** Bytes the importer holds between two chunks (an unfinished line): at most MAX_LINE_BYTES. */
+  heldBytes: number;
+}
+
 export interface ImportOptions {
-  format: 'jsonl' | 'csv';
+  /** 'auto': CSV unless the first non-blank character is `{`. */
+  format: 'jsonl' | 'csv' | 'auto';
   now: Date;
   jobChangeWindowDays: number;
   /** At most this many error entries are listed (the count in `skipped` stays exact). */
   maxErrors?: number;
+  /** Called after every chunk. */
+  onProgress?: (p: ImportProgress) => void;
 }
 
-const Record_ = Profile.partial().extend({ confidence: z.number().int().min(0).max(100).optional() });
+/** The file as a whole cannot be imported (a CSV header that is not CSV). */
+export class DatasetFileError extends Error {}
+
+interface DatasetImporter {
+  write(chunk: Uint8Array | string): void;
+  end(): ImportReport;
+}
 
 const CSV_NUMBER_FIELDS = new Set(['connections', 'followers', 'confidence']);
 const CSV_FIELDS = new Set<string>([...PROFILE_STRING_FIELDS, 'seniority', 'connections', 'followers', 'recent_job_change', 'skills', 'confidence']);
+const CSV_LINES_PER_PARSE = 500;
 
-export function importDataset(text: string, sink: DatasetSink, opts: ImportOptions): ImportReport {
+function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): DatasetImporter {
   const report: ImportReport = { imported: 0, skipped: 0, errors: [] };
   const maxErrors = opts.maxErrors ?? 1000;
+  const normalizeOpts = { windowDays: opts.jobChangeWindowDays, now: opts.now, resolveSeniority: memoSeniority() };
+  let format = opts.format;
+  let header: string[] | undefined;
+  let csvLines: { text: string; line: number }[] = [];
+  let bytes = 0;
+
   const fail = (line: number, message: string) => {
     report.skipped += 1;
     if (report.errors.length < maxErrors) report.errors.push({ line, message });
   };
-  const records = opts.format === 'csv' ? csvRecords(text, fail) : jsonlRecords(text, fail);
 
-  // One transaction: an import is all-or-nothing on disk failures, and 10x faster than autocommit.
-  sink.transaction(() => {
-    for (const { line, value } of records) {
-      const parsed = Record_.safeParse(value);
-      if (!parsed.success) {
-        fail(line, describe(parsed.error));
-        continue;
-      }
-      const { confidence, ...partial } = parsed.data;
-      const merged: ProfileT = { ...emptyProfile(), ...stripUndefined(partial) };
-      const email = merged.email ? canonicalEmail(merged.email) : null;
-      const linkedin = merged.linkedin_url ? canonicalLinkedInUrl(merged.linkedin_url) : null;
-      if (merged.email && !email) {
-        fail(line, `email is not a valid email address: ${truncate(merged.email)}`);
-        continue;
-      }
-      if (merged.linkedin_url && !linkedin) {
-        fail(line, `linkedin_url is not a LinkedIn profile URL: ${truncate(merged.linkedin_url)}`);
-        continue;
-      }
-      if (!email && !linkedin) {
-        fail(line, 'a record needs an email or a linkedin_url');
-        continue;
-      }
-      const profile = normalizeProfile(merged, { windowDays: opts.jobChangeWindowDays, now: opts.now });
-      sink.upsert({ email, linkedin_url: linkedin, profile, confidence: confidence ?? 100 });
-      report.imported += 1;
-    }
-  });
-  return report;
-}
+  const accept = (line: number, value: unknown) => {
+    const parsed = DatasetRecord.safeParse(value);
+    if (!parsed.success) return fail(line, describeIssues(parsed.error));
+    const { confidence } = parsed.data;
+    const profile = toProfile(parsed.data);
+    const email = profile.email ? canonicalEmail(profile.email) : null;
+    const linkedin = profile.linkedin_url ? canonicalLinkedInUrl(profile.linkedin_url) : null;
+    if (profile.email && !email) return fail(line, `email is not a valid email address: ${truncate(profile.email)}`);
+    if (profile.linkedin_url && !linkedin) return fail(line, `linkedin_url is not a LinkedIn profile URL: ${truncate(profile.linkedin_url)}`);
+    if (!email && !linkedin) return fail(line, 'a record needs an email or a linkedin_url');
+    const profileJson = JSON.stringify(normalizeProfile(profile, normalizeOpts));
+    sink.upsert({ email, linkedin_url: linkedin, profileJson, confidence: confidence ?? 100 });
+    report.imported += 1;
+  };
 
-function* jsonlRecords(text: string, fail: (line: number, msg: string) => void): Generator<{ line: number; value: unknown }> {
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (!raw) continue;
+  const jsonLine = (text: string, line: number) => {
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(raw);
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(i + 1, 'each line must be a JSON object');
-      else yield { line: i + 1, value };
+      value = JSON.parse(text);
     } catch {
-      fail(i + 1, 'not valid JSON');
+      return fail(line, 'not valid JSON');
     }
-  }
-}
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail(line, 'each line must be a JSON object');
+    accept(line, value);
+  };
 
-function* csvRecords(text: string, fail: (line: number, msg: string) => void): Generator<{ line: number; value: unknown }> {
-  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
-  const header = rows.shift();
-  if (!header) return;
-  const columns = header.cells.map((c) => c.trim().toLowerCase());
-  const unknown = columns.filter((c) => c && !CSV_FIELDS.has(c));
-  if (unknown.length) fail(header.line, `unknown column(s) ignored: ${unknown.join(', ')}`);
-  for (const row of rows) {
-    if (row.cells.every((c) => c.trim() === '')) continue;
-    const value: Record<string, unknown> = {};
-    let bad: string | undefined;
-    columns.forEach((col, i) => {
-      if (!CSV_FIELDS.has(col)) return;
-      const cell = (row.cells[i] ?? '').trim();
-      if (cell === '') return;
-      if (CSV_NUMBER_FIELDS.has(col)) {
-        if (!/^-?\d+$/.test(cell)) bad = `${col} must be a whole number`;
-        else value[col] = Number(cell);
-      } else if (col === 'recent_job_change') {
-        const b = /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : undefined;
-        if (b === undefined) bad = 'recent_job_change must be true or false';
-        else value[col] = b;
-      } else if (col === 'skills') {
-        value[col] = cell.split(/[;|]/).map((s) => s.trim()).filter(Boolean);
-      } else value[col] = cell;
-    });
-    if (bad) fail(row.line, bad);
-    else yield { line: row.line, value };
-  }
-}
-
-/** RFC 4180: quoted fields, "" escapes, separators and newlines inside quotes. Rows carry their first line number. */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
-  const rows: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-      continue;
+  const csvRow = (cells: string[], line: number) => {
+    if (!header) {
+      header = cells.map((c) => c.trim().toLowerCase());
+      const unknown = header.filter((c) => c && !CSV_FIELDS.has(c));
+      if (unknown.length) fail(line, `unknown column(s) ignored: ${unknown.join(', ')}`);
+      return;
     }
-    if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') {
-      cells.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      cells.push(cell);
-      rows.push({ line: rowLine, cells });
-      cells = [];
-      cell = '';
-      line++;
-      rowLine = line;
-    } else cell += ch;
-  }
-  if (cell !== '' || cells.length > 0) {
-    cells.push(cell);
-    rows.push({ line: rowLine, cells });
-  }
-  return rows;
+    if (cells.every((c) => c.trim() === '')) return;
+    if (cells.length > header.length) return fail(line, `${cells.length} fields, but the header names ${header.length}`);
+    const value = csvValue(header, cells);
+    if (typeof value === 'string') fail(line, value);
+    else accept(line, value);
+  };
+  const headerError = (line: number, message: string): never => {
+    throw new DatasetFileError(`line ${line}: the CSV header is not valid: ${message}`);
+  };
+  const flushCsv = () => {
+    const lines = csvLines;
+    csvLines = [];
+    parseCsvLines(lines, csvRow, header ? fail : headerError);
+  };
+
+  const onLine = (text: string, line: number) => {
+    if (format === 'auto') {
+      const first = text.trimStart();
+      if (!first) return;
+      format = first.startsWith('{') ? 'jsonl' : 'csv';
+    }
+    if (format === 'jsonl') {
+      if (text.trim()) jsonLine(text, line);
+      return;
+    }
+    if (!text.trim()) return;
+    csvLines.push({ text, line });
+    // The header decides how every later row is read: parse it on its own, at once.
+    if (!header || csvLines.length >= CSV_LINES_PER_PARSE) flushCsv();
+  };
+
+  const lines = createLineSplitter(onLine, fail);
+  const progress = () => opts.onProgress?.({ bytes, imported: report.imported, skipped: report.skipped, heldBytes: lines.pendingBytes() });
+  return {
+    write(chunk) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      bytes += buf.byteLength;
+      sink.transaction(() => {
+        lines.write(buf);
+        flushCsv();
+      });
+      progress();
+    },
+    end() {
+      sink.transaction(() => {
+        lines.end();
+        flushCsv();
+      });
+      progress();
+      // why: a CSV batch reports its unbalanced-quote lines before its parsed rows.
+      report.errors.sort((a, b) => a.line - b.line);
+      return report;
+    },
+  };
 }
 
-function describe(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || 'record'}: ${i.message}`)
-    .join('; ');
+/** An in-memory text (tests, the sample dataset). */
+export function importDataset(text: string, sink: DatasetSink, opts: ImportOptions): ImportReport {
+  const importer = createDatasetImporter(sink, opts);
+  importer.write(text);
+  return importer.end();
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** A file or any other stream of chunks, in bounded memory. */
+export async function importDatasetStream(source: AsyncIterable<Uint8Array | string>, sink: DatasetSink, opts: ImportOptions): Promise<ImportReport> {
+  const importer = createDatasetImporter(sink, opts);
+  for await (const chunk of source) importer.write(chunk);
+  return importer.end();
+}
+
+/**
+ * resolveSeniority with a bounded memo: classifying a title is the costliest step of normalising a record, and
+ * a dataset repeats its titles (a few thousand distinct ones cover most people). Forgotten wholesale when full.
+ */
+function memoSeniority(max = 50_000): typeof resolveSeniority {
+  const memo = new Map<string, Seniority | null>();
+  return (title, hint) => {
+    if (typeof title !== 'string') return resolveSeniority(title, hint);
+    const key = `${hint ?? ''}|${title}`;
+    let level = memo.get(key);
+    if (level === undefined) {
+      level = resolveSeniority(title, hint);
+      if (memo.size >= max) memo.clear();
+      memo.set(key, level);
+    }
+    return level;
+  };
+}
+
+/** CSV cells → the record's JSON shape, or the row's problem. Blank cells are absent. */
+function csvValue(columns: readonly string[], cells: readonly string[]): Record<string, unknown> | string {
+  const value: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i]!;
+    if (!CSV_FIELDS.has(col)) continue;
+    const cell = (cells[i] ?? '').trim();
+    if (cell === '') continue;
+    if (CSV_NUMBER_FIELDS.has(col)) {
+      if (!/^-?\d{1,15}$/.test(cell)) return `${col} must be a whole number`;
+      value[col] = Number(cell);
+    } else if (col === 'recent_job_change') {
+      const b = /^(true|yes|1)$/i.test(cell) ? true : /^(false|no|0)$/i.test(cell) ? false : undefined;
+      if (b === undefined) return 'recent_job_change must be true or false';
+      value[col] = b;
+    } else if (col === 'skills') {
+      value[col] = cell
+        .split(/[;|]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    } else value[col] = cell;
+  }
+  return value;
 }
 
 function truncate(s: string): string {

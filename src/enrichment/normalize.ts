@@ -337,6 +337,8 @@ function tenureStartOf(current: Dated, all: readonly Dated[], earlier: readonly 
 export interface NormalizeOptions {
   /** The provider's own level, used when the title has no level keyword. */
   seniorityHint?: Seniority | null | undefined;
+  /** resolveSeniority, or a memoised copy of it (a bulk import sees the same titles again and again). */
+  resolveSeniority?: typeof resolveSeniority;
   /** JOB_CHANGE_WINDOW_DAYS. */
   windowDays: number;
   now: Date;
@@ -366,7 +368,7 @@ export function normalizeProfile(p: Profile, opts: NormalizeOptions): Profile {
     email: p.email === null ? null : canonicalEmail(p.email),
     personal_email: p.personal_email === null ? null : canonicalEmail(p.personal_email),
     linkedin_url: p.linkedin_url === null ? null : canonicalLinkedInUrl(p.linkedin_url),
-    seniority: resolveSeniority(p.title, stated ?? opts.seniorityHint ?? null),
+    seniority: (opts.resolveSeniority ?? resolveSeniority)(p.title, stated ?? opts.seniorityHint ?? null),
     country_code: countryCode(p.country_code) ?? countryCode(p.country),
     skills: dedupeSkills(p.skills),
     experience,

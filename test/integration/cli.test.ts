@@ -47,6 +47,17 @@ describe('crm-enrich CLI', () => {
     expect(report.imported).toBe(1);
     expect(report.skipped).toBe(3);
     expect(report.errors.map((e: { line: number }) => e.line)).toEqual([2, 3, 4]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('when a file over 10 MB is imported, then its progress goes to stderr and stdout holds only the report', () => {
+    const file = join(dir, 'big.jsonl');
+    // Blank lines (skipped) make the size: 110 lines of 100,000 spaces.
+    writeFileSync(file, `${JSON.stringify({ email: 'big@file.example', title: 'CTO' })}\n${`${' '.repeat(99_999)}\n`.repeat(110)}`);
+    const r = cli(['dataset', 'import', file]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ imported: 1, skipped: 0, errors: [] });
+    expect(r.stderr).toMatch(/^dataset import \(MB\) \[#+\] 11\/11 /m);
   });
 
   it('when a CSV is imported, then its rows are upserted', () => {
