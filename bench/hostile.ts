@@ -68,7 +68,7 @@ export async function run(cfg: BenchConfig): Promise<Section> {
       ]),
       [
         `goal: /healthz p99 under ${P99_LIMIT_MS} ms in every phase; jobs queued by all hostile posts: ${queued} (must be 0)`,
-        'refused posts close the connection unread (EPIPE/ECONNRESET on the poster is that refusal)',
+        'refused bodies are answered before they are read and then discarded unparsed (an EPIPE/ECONNRESET on a poster is a refusal too)',
       ],
     );
     return {

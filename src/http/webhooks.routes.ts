@@ -32,14 +32,14 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     res.status(reply.status).type(reply.contentType).send(reply.body);
   }
 
-  /** Refuses an announced body larger than the CRM ever sends before reading it; the socket is closed after. */
+  /**
+   * Refuses an announced body larger than the CRM ever sends before reading it. (Node then discards the unread
+   * bytes without parsing them, so the client still gets its answer; the request timeout bounds how long.)
+   */
   const capped = (crm: CrmKind): RequestHandler => (req, res, next) => {
     const max = deps.connectors[crm].inbound.maxBodyBytes;
     const declared = Number(req.get('content-length') ?? 0);
-    if (declared > max) {
-      res.set('Connection', 'close');
-      return answer(res, crm, { ok: false, status: 413, reason: `body larger than ${max} bytes` });
-    }
+    if (declared > max) return answer(res, crm, { ok: false, status: 413, reason: `body larger than ${max} bytes` });
     next();
   };
   const raw = (crm: CrmKind) => express.raw({ type: () => true, limit: deps.connectors[crm].inbound.maxBodyBytes });
@@ -96,10 +96,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     `${OUTBOUND_MESSAGE_PATH}/:token`,
     (req, res, next) => {
       const conn = deps.connections.byInboundToken(String(req.params.token ?? ''));
-      if (!conn || conn.crm !== 'salesforce' || conn.status === 'disconnected') {
-        res.set('Connection', 'close');
-        return notFound(req, res, next);
-      }
+      if (!conn || conn.crm !== 'salesforce' || conn.status === 'disconnected') return notFound(req, res, next);
       connectionOf.set(req, conn);
       next();
     },

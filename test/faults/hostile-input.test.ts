@@ -15,7 +15,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhookV3, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { buildOutboundMessage, startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
-import { hubspotEnv, installCrm, salesforceEnv } from '../helpers/crm.js';
+import { hubspotEnv, installCrm, outboundUrl, salesforceEnv } from '../helpers/crm.js';
+import { adminCookie } from '../helpers/admin.js';
 import { post, type TestService } from '../helpers/service.js';
 import { rawRequest, type RawRequest, type RawResult } from './raw-http.js';
 import { PUBLIC_URL, rng, snapshotTables, startFaultService, testSeed, type Rng } from './support.js';
@@ -131,6 +132,10 @@ interface World {
   portalId: number;
   sfOrgId: string;
   connectionIds: string[];
+  /** The Salesforce connection's own Outbound Message path (/webhooks/salesforce/<secret>). */
+  sfPath: string;
+  /** Cookie header of a logged-in admin session (installs need one). */
+  adminCookie: string;
 }
 
 const METHODS = ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'FOO', 'M-SEARCH', 'LINK', 'PURGE'];
@@ -212,7 +217,7 @@ function healthCase(r: Rng): Case {
   };
 }
 
-function oauthCase(r: Rng): Case {
+function oauthCase(r: Rng, w: World): Case {
   const crm = r.chance(0.8) ? r.pick(['hubspot', 'salesforce']) : r.pick(['HubSpot', 'evil', '..', '%2e%2e', 'hubspot%00', enc(hostileString(r).slice(0, 100))]);
   const kind = r.pick(['install', 'callback']);
   const params: string[] = [];
@@ -227,13 +232,19 @@ function oauthCase(r: Rng): Case {
   if (r.chance(0.15)) params.push(r.pick(['__proto__[polluted]=1', 'constructor[prototype][polluted]=1', '__proto__=1', `${enc(r.pick(CRLF))}=1`]));
   const method = r.chance(0.9) ? 'GET' : r.pick(['POST', 'HEAD', 'DELETE']);
   const target = `/oauth/${crm}/${kind}${params.length ? `?${params.join('&')}` : ''}`;
+  // Some requests carry the admin's session; the rest none or a hostile cookie.
+  const session = r.chance(0.25);
+  const cookie = session ? w.adminCookie : r.chance(0.2) ? headerValue(hostileString(r), 2000) : null;
+  const anonymousInstall = kind === 'install' && method === 'GET' && !session;
   return {
     family: 'oauth',
-    label: `${method} /oauth/${crm.slice(0, 20)}/${kind}`,
-    install: method === 'GET' && kind === 'install' && (crm === 'hubspot' || crm === 'salesforce'),
-    req: { method, target, headers: r.chance(0.2) ? [['Cookie', headerValue(hostileString(r), 2000)]] : [] },
+    label: `${method} /oauth/${crm.slice(0, 20)}/${kind}${session ? ' (admin session)' : ''}`,
+    install: method === 'GET' && kind === 'install' && session && (crm === 'hubspot' || crm === 'salesforce'),
+    req: { method, target, headers: cookie ? [['Cookie', cookie]] : [] },
     // A callback never reaches a CRM with a state the fuzzer cannot know: refused, never a redirect to the admin.
     ...(kind === 'callback' && method === 'GET' ? { allowed: (s: number) => s === 400 || s === 404 || s === 431, expectation: '400 (unknown state), 404, or 431 (URL too long)' } : {}),
+    // Without a session an install is sent to the login page before anything is looked at or stored.
+    ...(anonymousInstall ? { allowed: (s: number) => s === 303 || s === 431, expectation: '303 to the login page (or 431)' } : {}),
   };
 }
 
@@ -418,12 +429,22 @@ function salesforceCase(r: Rng, w: World): Case {
       what = 'hostile text';
       body = hostileString(r);
   }
+  // Most go to the connection's own endpoint; the rest to the bare path or a secret that is not ours, which
+  // answer 404 before the body is read, whatever it holds.
+  const where = r.pick(['own', 'own', 'own', 'bare', 'unknown'] as const);
+  const target =
+    where === 'own' ? w.sfPath : where === 'bare' ? '/webhooks/salesforce' : `/webhooks/salesforce/${r.chance(0.5) ? 'A'.repeat(43) : enc(hostileString(r).slice(0, 200))}`;
+  const method = r.chance(0.95) ? 'POST' : 'PUT';
+  const refusedUnread = where !== 'own' || method !== 'POST';
   return {
     family: 'salesforce-webhook',
-    label: `POST /webhooks/salesforce: ${what}`,
-    // The declared charset decides how the body is decoded: a bad one is refused before the org is looked at.
-    req: { method: r.chance(0.95) ? 'POST' : 'PUT', target: '/webhooks/salesforce', headers: [...(allowed ? [['Content-Type', 'text/xml; charset=utf-8'] as [string, string]] : contentType(r, 'text/xml; charset=utf-8')), ['SOAPAction', '""']], body },
-    ...(allowed ? { allowed: (s: number) => allowed(s) || s === 404, expectation: `${what}: a 4xx refusal` } : {}),
+    label: `${method} /webhooks/salesforce (${where}): ${what}`,
+    req: { method, target, headers: [...(allowed ? [['Content-Type', 'text/xml; charset=utf-8'] as [string, string]] : contentType(r, 'text/xml; charset=utf-8')), ['SOAPAction', '""']], body },
+    ...(refusedUnread
+      ? { allowed: (s: number) => s === 404 || s === 414 || s === 431, expectation: '404 (not this connection\'s endpoint)' }
+      : allowed
+        ? { allowed, expectation: `${what}: a 4xx refusal` }
+        : {}),
   };
 }
 
@@ -597,7 +618,15 @@ describe('hostile input on every public route', () => {
     const account = t.services.repos.accounts.ensure('fuzz');
     const created = t.services.repos.apiKeys.create(account.id);
     keyId = created.id;
-    world = { key: created.key, hubspotSecret: hs.clientSecret, portalId: hs.portalId, sfOrgId: sf.orgId, connectionIds: [hubspot.connectionId, salesforce.connectionId] };
+    world = {
+      key: created.key,
+      hubspotSecret: hs.clientSecret,
+      portalId: hs.portalId,
+      sfOrgId: sf.orgId,
+      connectionIds: [hubspot.connectionId, salesforce.connectionId],
+      sfPath: new URL(outboundUrl(t, salesforce.connectionId)).pathname,
+      adminCookie: await adminCookie(t),
+    };
   });
   afterAll(async () => {
     await t?.close();
