@@ -24,10 +24,10 @@ export async function loginAdmin(base: string, password = ADMIN_PASSWORD): Promi
 }
 
 /** The Cookie header of an admin session of this service (logged in on first use). */
-export function adminCookie(t: TestService): Promise<string> {
+export function adminCookie(t: TestService, password = ADMIN_PASSWORD): Promise<string> {
   let s = sessions.get(t);
   if (!s) {
-    s = loginAdmin(t.url);
+    s = loginAdmin(t.url, password);
     sessions.set(t, s);
   }
   return s;
