@@ -658,11 +658,14 @@ describe('hostile input on every public route', () => {
     const port = Number(new URL(t.url).port);
     const protoBefore = [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((p) => Object.getOwnPropertyNames(p).sort());
     const maxLedger = db.prepare('SELECT COALESCE(MAX(id), 0) FROM credit_ledger').pluck().get() as number;
-    const maxState = db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM oauth_states').pluck().get() as number;
+    // States are told apart by their hash: rowids of purged states can be reused.
+    const statesBefore0 = new Set(db.prepare('SELECT state_hash FROM oauth_states').pluck().all() as string[]);
     const oldRows = () => ({
       ledger: JSON.stringify(db.prepare('SELECT * FROM credit_ledger WHERE id <= ? ORDER BY id').all(maxLedger)),
       // Used and expired states may be purged by a new install; live ones must stay as they were.
-      states: JSON.stringify(db.prepare('SELECT * FROM oauth_states WHERE rowid <= ? AND used_at IS NULL ORDER BY rowid').all(maxState)),
+      states: JSON.stringify(
+        (db.prepare('SELECT * FROM oauth_states WHERE used_at IS NULL ORDER BY state_hash').all() as { state_hash: string }[]).filter((row) => statesBefore0.has(row.state_hash)),
+      ),
     });
     const before = snapshotTables(db, { api_keys: ['last_used_at'] });
     const oldBefore = oldRows();
@@ -716,7 +719,7 @@ describe('hostile input on every public route', () => {
     expect(newRows, `seed ${seed}`).toEqual(charged ? [keyId] : []);
     void statesAfter;
     void statesBefore;
-    const newStates = db.prepare('SELECT COUNT(*) FROM oauth_states WHERE rowid > ?').pluck().get(maxState) as number;
+    const newStates = (db.prepare('SELECT state_hash FROM oauth_states').pluck().all() as string[]).filter((h) => !statesBefore0.has(h)).length;
     expect(newStates, `seed ${seed}: one OAuth state per successful install`).toBe(installs);
 
     // No prototype pollution.
