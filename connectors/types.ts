@@ -182,6 +182,8 @@ export type InboundOutcome =
 
 /** The CRM's push channel: how big a delivery may be, how to read it, and the answer the CRM expects. */
 export interface InboundChannel {
+  /** How queued jobs name where they came from ('webhook', 'outbound_message'). */
+  readonly source: string;
   /** Larger bodies are refused before they are read into memory. */
   readonly maxBodyBytes: number;
   /** Verifies (where the CRM signs) and parses a delivery; cheap to refuse, bounded in work. */

@@ -132,6 +132,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** The webhook channel of the HubSpot connector: v3 signature first, then the batch, answered in JSON. */
 export function createWebhookChannel(clientSecret: string | undefined): InboundChannel {
   return {
+    source: 'webhook',
     maxBodyBytes: MAX_BODY_BYTES,
     parse(req) {
       if (!clientSecret) return { ok: false, status: 401, reason: 'HubSpot is not configured' };

@@ -136,6 +136,7 @@ function soapFault(code: 'Client' | 'Server', message: string): string {
 /** The Outbound Message channel: Ack once queued, a SOAP fault (which Salesforce retries) otherwise. */
 export function createOutboundChannel(): InboundChannel {
   return {
+    source: 'outbound_message',
     maxBodyBytes: MAX_BYTES,
     parse(req) {
       const parsed = parseOutboundMessage(req.rawBody.toString('utf8'));

@@ -78,7 +78,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       }
       items.push({
         name: CONTACT_ENRICH,
-        payload: { objectType: rec.objectType, contactId: rec.id, source: crm === 'hubspot' ? 'webhook' : 'outbound_message' },
+        payload: { objectType: rec.objectType, contactId: rec.id, source: deps.connectors[crm].inbound.source },
         opts: { connectionId: conn.id, dedupeKey: contactJobKey(conn.id, rec.objectType, rec.id) },
       });
     }
