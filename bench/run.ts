@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark in turn, prints the tables on stdout (progress goes to stderr) and writes
 // bench/results.json with the machine, the date and every figure. BENCH_QUICK=1 for a short run;
-// BENCH_ONLY=api,webhooks,backfill,micro,import for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
+// BENCH_ONLY=api,webhooks,backfill,micro,import,hostile for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
 import { cpus, totalmem, release, platform, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,9 @@ import * as webhooks from './webhooks.js';
 import * as backfill from './backfill.js';
 import * as micro from './micro.js';
 import * as datasetImport from './import.js';
+import * as hostile from './hostile.js';
 
-const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, webhooks, backfill, micro, import: datasetImport };
+const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, webhooks, backfill, micro, import: datasetImport, hostile };
 
 function gitRev(): string | null {
   try {

@@ -154,8 +154,47 @@ export interface ConnectionHandle {
   tokens: TokenStore;
 }
 
+/** What an inbound HTTP request (webhook, Outbound Message) looked like, for the connector to verify and parse. */
+export interface InboundRequest {
+  method: string;
+  /** The URL the CRM called (public base URL + path + query), which signatures may cover. */
+  url: string;
+  rawBody: Buffer;
+  header(name: string): string | undefined;
+  now: number;
+}
+
+/** One record an inbound notification asks us to enrich, with the portal / org it belongs to. */
+export interface InboundRecord {
+  externalId: string;
+  objectType: ObjectType;
+  id: string;
+}
+
+export type InboundParse =
+  /** `received` events or notifications, of which `skipped` were of a kind or shape we do not handle. */
+  | { ok: true; records: InboundRecord[]; received: number; skipped: number }
+  | { ok: false; status: 400 | 401; reason: string };
+
+export type InboundOutcome =
+  | { ok: true; received: number; queued: number; duplicates: number; skipped: number }
+  | { ok: false; status: number; reason: string };
+
+/** The CRM's push channel: how big a delivery may be, how to read it, and the answer the CRM expects. */
+export interface InboundChannel {
+  /** How queued jobs name where they came from ('webhook', 'outbound_message'). */
+  readonly source: string;
+  /** Larger bodies are refused before they are read into memory. */
+  readonly maxBodyBytes: number;
+  /** Verifies (where the CRM signs) and parses a delivery; cheap to refuse, bounded in work. */
+  parse(req: InboundRequest): InboundParse;
+  reply(outcome: InboundOutcome): { status: number; contentType: string; body: string };
+}
+
 export interface Connector {
   readonly crm: CrmKind;
+  /** Deliveries the CRM pushes to us (HubSpot webhooks, Salesforce Outbound Messages). */
+  readonly inbound: InboundChannel;
   /** False while the client id / secret are unset: install is refused with the reason. */
   readonly configured: boolean;
   readonly usesPkce: boolean;

@@ -14,6 +14,8 @@ export interface AppDeps extends EnrichRouteDeps {
   routers?: Router[];
   /** True when the app sits behind a proxy that sets X-Forwarded-* (secure cookies, client IPs). */
   trustProxy?: boolean;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -25,7 +27,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ? 'loopback, linklocal, uniquelocal' : false);
   app.set('query parser', 'simple');
   app.use(requestMetrics(deps.metrics));
-  app.use(healthRoutes({ healthy: deps.healthy, registry: deps.metrics.registry }));
+  app.use(healthRoutes({ healthy: deps.healthy, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
   app.use(enrichRoutes(deps));
   for (const r of deps.routers ?? []) app.use(r);
   app.use(notFound);

@@ -14,6 +14,7 @@ import { seniorityOf } from './enrichment/seniority.js';
 import { createProgress } from './lib/progress.js';
 import { fileChunks } from './lib/file-chunks.js';
 import { sleep, systemClock } from './lib/clock.js';
+import { hasUnprintable } from './lib/text.js';
 import { SYNC_MODES } from './sync/runs.js';
 import type { RunCounts, SyncMode } from './db/sync-runs.repo.js';
 
@@ -132,6 +133,8 @@ const COMMANDS: Record<string, Handler> = {
       external_id: c.external_id,
       status: c.status,
       label: c.label,
+      // Only Salesforce has one: the connection's own Outbound Message URL (a secret; the CLI runs with db access).
+      ...(c.crm === 'salesforce' ? { outbound_message_url: s.outboundEndpoints.url(c) } : {}),
     }));
     if (values.json) out.stdout(`${JSON.stringify(rows)}\n`);
     else {
@@ -296,7 +299,7 @@ function positionals(args: string[], n: number, usage: string): string[] {
 
 function accountName(name: string): string {
   const n = name.trim();
-  if (!n || n.length > 100 || /[\u0000-\u001f]/.test(n)) throw new UsageError('an account name is 1-100 printable characters');
+  if (!n || n.length > 100 || hasUnprintable(n)) throw new UsageError('an account name is 1-100 printable characters');
   return n;
 }
 

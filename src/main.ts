@@ -2,7 +2,7 @@
 // The CLI calls createServices() too, so the server and the command line are wired exactly alike.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Config } from './config/load.js';
 import { openDb, type Db } from './db/open.js';
 import { createAccountsRepo } from './db/accounts.repo.js';
@@ -22,7 +22,6 @@ import { createMetrics, type Metrics } from './lib/metrics.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { buildApp } from './app.js';
 import { createRateLimiter } from './http/rate-limit.js';
-import { oauthRoutes } from './http/oauth.routes.js';
 import { webhookRoutes } from './http/webhooks.routes.js';
 import { createConnectionsRepo } from './db/connections.repo.js';
 import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
@@ -37,6 +36,7 @@ import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
 import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
+import { createOutboundEndpoints, type OutboundEndpoints } from './sync/outbound-endpoint.js';
 import { adminRoutes } from './admin/routes.js';
 import { createHubSpotConnector } from '../connectors/hubspot/index.js';
 import { createSalesforceConnector } from '../connectors/salesforce/index.js';
@@ -70,6 +70,8 @@ export interface Services {
   pipeline: Pipeline;
   scheduler: Scheduler;
   install: InstallService;
+  /** Salesforce connections' own Outbound Message URLs (show, rotate). */
+  outboundEndpoints: OutboundEndpoints;
   /** A worker for every job kind (the server starts it; the CLI drains one run with it). */
   createWorker(opts?: { names?: readonly string[]; concurrency?: number; leaseMs?: number }): Worker;
   close(): void;
@@ -204,6 +206,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     pipeline,
     scheduler,
     install,
+    outboundEndpoints: createOutboundEndpoints({ connections: repos.connections, publicUrl: config.PUBLIC_URL }),
     createWorker: (o = {}) =>
       createWorker({
         queue,
@@ -293,14 +296,14 @@ export async function serve(
     authenticate: (key) => repos.apiKeys.authenticate(key),
     healthy: () => ping.get() !== undefined,
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
+    metricsToken: config.METRICS_TOKEN,
     routers: [
-      oauthRoutes({ install: services.install, log }),
       webhookRoutes({
         queue: services.queue,
         connections: repos.connections,
+        connectors: services.connectors,
         log,
         publicUrl: config.PUBLIC_URL,
-        hubspotClientSecret: config.HUBSPOT_CLIENT_SECRET,
         now: () => services.clock.now(),
         onQueued: () => worker?.poke(),
       }),
@@ -309,7 +312,20 @@ export async function serve(
     ],
   });
   let worker: Worker | undefined;
-  const server = app.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
+  const server = createServer(
+    {
+      // A client that sends its headers or body slowly (one byte at a time) is cut off with a 408; the check runs
+      // every second instead of Node's default 30 s so the limits hold to the second.
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
+  // Beyond this many open sockets new ones are closed at once (0 = no cap); a reverse proxy in front should queue.
+  if (config.HTTP_MAX_CONNECTIONS > 0) server.maxConnections = config.HTTP_MAX_CONNECTIONS;
+  server.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
   // Without a listener Node drops a CONNECT request's connection without an answer; we are no proxy: say so.
   server.on('connect', (_req, socket: import('node:stream').Duplex) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -12,6 +12,8 @@ export interface BenchConfig {
   micro: { datasetRows: number };
   /** `crm-enrich dataset import` of a generated file: records, and runs (each in a fresh process and database). */
   import: { records: number; runs: number };
+  /** Each phase of the hostile-poster run. */
+  hostile: { phaseMs: number };
 }
 
 export function benchConfig(): BenchConfig {
@@ -23,6 +25,7 @@ export function benchConfig(): BenchConfig {
         backfill: { sizes: [1_000, 3_000], latencySize: 1_000 },
         micro: { datasetRows: 10_000 },
         import: { records: 100_000, runs: 1 },
+        hostile: { phaseMs: 3_000 },
       }
     : {
         quick: false,
@@ -31,6 +34,7 @@ export function benchConfig(): BenchConfig {
         backfill: { sizes: [1_000, 3_000, 10_000], latencySize: 10_000 },
         micro: { datasetRows: 10_000 },
         import: { records: 300_000, runs: 2 },
+        hostile: { phaseMs: 6_000 },
       };
 }
 

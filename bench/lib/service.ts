@@ -92,14 +92,16 @@ export function peopleJsonl(n: number, prefix = 'person'): string {
  * the fake consents at once and redirects to our callback with a code, complete() exchanges it.
  */
 export async function installCrm(services: Services, crm: 'hubspot' | 'salesforce', account = 'bench'): Promise<string> {
-  const authorize = services.install.begin(crm, account);
+  // The service layer takes the admin session as a hashed id; the bench plays one admin.
+  const session = 'bench-admin-session';
+  const authorize = services.install.begin(crm, account, session);
   const res = await fetch(authorize, { redirect: 'manual' });
   const location = res.headers.get('location');
   if (res.status !== 302 || !location) throw new Error(`authorize answered ${res.status}: ${await res.text()}`);
   const cb = new URL(location);
   const code = cb.searchParams.get('code') ?? undefined;
   const state = cb.searchParams.get('state') ?? undefined;
-  const { connection, report } = await services.install.complete(crm, { ...(code ? { code } : {}), ...(state ? { state } : {}) });
+  const { connection, report } = await services.install.complete(crm, { sessionHash: session, ...(code ? { code } : {}), ...(state ? { state } : {}) });
   if (report?.warnings.some((w) => w.startsWith('provisioning failed'))) throw new Error(`provisioning failed: ${report.warnings.join('; ')}`);
   return connection.id;
 }

@@ -48,6 +48,25 @@ export interface SearchRequest {
   properties: string[];
 }
 
+/** HubSpot refuses a search request body longer than this (400). */
+export const SEARCH_BODY_MAX_CHARS = 3000;
+
+export function searchBody(r: SearchRequest): PublicObjectSearchRequest {
+  return {
+    filterGroups: r.filters.length > 0 ? [{ filters: r.filters.map((f) => ({ ...f, operator: f.operator as Filter['operator'] })) }] : [],
+    // The API takes {propertyName, direction} (the documented form); the SDK types `sorts` as string[].
+    ...(r.sortAscending ? { sorts: [{ propertyName: r.sortAscending, direction: 'ASCENDING' } as unknown as string] } : {}),
+    properties: r.properties,
+    limit: r.limit,
+    ...(r.after !== undefined ? { after: r.after } : {}),
+  };
+}
+
+/** The length HubSpot counts: the JSON text of the body. */
+export function searchBodyChars(r: SearchRequest): number {
+  return JSON.stringify(searchBody(r)).length;
+}
+
 interface SdkObject {
   id: string;
   properties: Record<string, string | null>;
@@ -141,14 +160,7 @@ export function createHubSpotApi(p: { basePath: string; caller: Caller }) {
     },
 
     async searchContacts(r: SearchRequest): Promise<{ total: number; results: HsObject[]; after: string | null }> {
-      const body: PublicObjectSearchRequest = {
-        filterGroups: r.filters.length > 0 ? [{ filters: r.filters.map((f) => ({ ...f, operator: f.operator as Filter['operator'] })) }] : [],
-        // The API takes {propertyName, direction} (the documented form); the SDK types `sorts` as string[].
-        ...(r.sortAscending ? { sorts: [{ propertyName: r.sortAscending, direction: 'ASCENDING' } as unknown as string] } : {}),
-        properties: r.properties,
-        limit: r.limit,
-        ...(r.after !== undefined ? { after: r.after } : {}),
-      };
+      const body = searchBody(r);
       const res = await caller.run('contacts.search', (t) => sdk(t).crm.contacts.searchApi.doSearch(body), { search: true });
       return { total: res.total, results: res.results.map(plainObject), after: res.paging?.next?.after ?? null };
     },

@@ -9,6 +9,7 @@ import { createHubSpotApi } from './client.js';
 import { SlidingWindowLimiter } from './limiter.js';
 import { createOAuth } from './oauth.js';
 import { createSession } from './session.js';
+import { createWebhookChannel } from './webhook.js';
 
 export interface HubSpotConnectorOptions {
   clientId?: string | undefined;
@@ -28,7 +29,6 @@ export interface HubSpotConnectorOptions {
   onCall?: ((operation: string, status: string) => void) | undefined;
 }
 
-export { verifySignatureV3, parseWebhookBatch, webhookDedupeKey, type HubSpotWebhookEvent } from './webhook.js';
 export { ENRICHMENT_PROPERTIES, SENIORITY_LEVELS } from './provision.js';
 
 export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector {
@@ -67,6 +67,7 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector
     crm: 'hubspot',
     configured,
     usesPkce: false,
+    inbound: createWebhookChannel(opts.clientSecret),
 
     authorizeUrl(p) {
       requireConfigured();

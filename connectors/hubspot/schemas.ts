@@ -72,6 +72,7 @@ export const WebhookEventInput = z
     changeSource: z.string().optional(),
     sourceId: z.string().optional(),
     appId: Int.optional(),
+    objectTypeId: z.string().max(40).optional(),
   })
   .refine((e) => e.subscriptionType !== undefined || e.eventType !== undefined, {
     message: 'subscriptionType (or eventType) is required',

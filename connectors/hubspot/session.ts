@@ -18,7 +18,7 @@ import type {
   WriteRequest,
 } from '../types.js';
 import { HubSpotRequestError } from './call.js';
-import { BATCH_SIZE, type HsObject, type HubSpotApi } from './client.js';
+import { BATCH_SIZE, SEARCH_BODY_MAX_CHARS, searchBodyChars, type HsObject, type HubSpotApi, type SearchRequest } from './client.js';
 import { fromHubSpot, toFieldDef, toHubSpot } from './mappers.js';
 import { provisionProperties } from './provision.js';
 
@@ -172,6 +172,23 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
     return out;
   }
 
+  /**
+   * A search whose body stays under HubSpot's 3,000-character limit whatever the mapping: with many mapped
+   * properties the search asks for ids and createdate only, and the page's properties come from a batch read
+   * (records deleted in between are left out, as a batch read does).
+   */
+  async function searchWithin(r: SearchRequest): Promise<Awaited<ReturnType<HubSpotApi['searchContacts']>>> {
+    if (searchBodyChars(r) <= SEARCH_BODY_MAX_CHARS) return api.searchContacts(r);
+    const slim = await api.searchContacts({ ...r, properties: ['createdate'] });
+    if (slim.results.length === 0) return slim;
+    const full = await api.batchReadContacts(
+      slim.results.map((o) => o.id),
+      r.properties,
+    );
+    const byId = new Map(full.results.map((o) => [o.id, o]));
+    return { ...slim, results: slim.results.flatMap((o) => byId.get(o.id) ?? []) };
+  }
+
   return {
     objectTypes: ['contact'],
 
@@ -222,7 +239,7 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
         c = { v: 1, s: since, a: null, t: null, x: [] };
       }
       const defs = await fieldDefs();
-      const res = await api.searchContacts({
+      const res = await searchWithin({
         filters: c.s === null ? [] : [{ propertyName: 'createdate', operator: 'GTE', value: String(c.s) }],
         sortAscending: 'createdate',
         limit: BATCH_SIZE,

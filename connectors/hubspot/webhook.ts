@@ -2,6 +2,7 @@
 // the SDK's Signature.isValid defaults to v1, throws on stale v3 timestamps, accepts future ones, compares with
 // `===` and does not decode the URI (§2.5), so the ~20 lines are our own.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { InboundChannel, InboundRecord } from '../types.js';
 import { WebhookEventInput } from './schemas.js';
 
 export const SIGNATURE_MAX_AGE_MS = 5 * 60_000;
@@ -19,6 +20,8 @@ export interface HubSpotWebhookEvent {
   changeSource?: string;
   sourceId?: string;
   appId?: number;
+  /** Generic `object.*` subscriptions name the object type: '0-1' is contacts. */
+  objectTypeId?: string;
 }
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -69,8 +72,14 @@ export function verifySignatureV3(p: {
   return { ok: true };
 }
 
-/** A webhook body: a JSON array of at most 1000 events, each validated. One malformed event rejects the batch. */
-export function parseWebhookBatch(rawBody: Buffer): { ok: true; events: HubSpotWebhookEvent[] } | { ok: false; reason: string } {
+export type ParsedBatch = { ok: true; events: HubSpotWebhookEvent[]; malformed: number } | { ok: false; reason: string };
+
+/**
+ * A webhook body: a JSON array of at most 1000 events. An event of a shape we cannot read (an association change
+ * has no objectId) is counted in `malformed` and left out: refusing the batch would make HubSpot retry it and
+ * finally drop the valid events with it.
+ */
+export function parseWebhookBatch(rawBody: Buffer): ParsedBatch {
   let json: unknown;
   try {
     json = JSON.parse(rawBody.toString('utf8'));
@@ -80,12 +89,12 @@ export function parseWebhookBatch(rawBody: Buffer): { ok: true; events: HubSpotW
   if (!Array.isArray(json)) return { ok: false, reason: 'body is not a JSON array of events' };
   if (json.length > MAX_EVENTS_PER_BATCH) return { ok: false, reason: `more than ${MAX_EVENTS_PER_BATCH} events in one batch` };
   const events: HubSpotWebhookEvent[] = [];
-  for (const [i, item] of json.entries()) {
+  let malformed = 0;
+  for (const item of json) {
     const r = WebhookEventInput.safeParse(item);
     if (!r.success) {
-      const issue = r.error.issues[0];
-      const where = issue?.path.length ? issue.path.join('.') : '(event)';
-      return { ok: false, reason: `event ${i}: ${where}: ${issue?.message ?? 'invalid'}` };
+      malformed++;
+      continue;
     }
     const e = r.data;
     const out: HubSpotWebhookEvent = {
@@ -102,9 +111,57 @@ export function parseWebhookBatch(rawBody: Buffer): { ok: true; events: HubSpotW
     if (e.changeSource !== undefined) out.changeSource = e.changeSource;
     if (e.sourceId !== undefined) out.sourceId = e.sourceId;
     if (e.appId !== undefined) out.appId = e.appId;
+    if (e.objectTypeId !== undefined) out.objectTypeId = e.objectTypeId;
     events.push(out);
   }
-  return { ok: true, events };
+  return { ok: true, events, malformed };
+}
+
+/**
+ * Only creations start an enrichment: `contact.creation`, or the generic `object.creation` for the contact
+ * object type ('0-1'; other types are companies, deals, custom objects). Our own writes fire propertyChange
+ * events, which are skipped, so enrichment never loops.
+ */
+export function isContactCreation(e: HubSpotWebhookEvent): boolean {
+  return e.subscriptionType === 'contact.creation' || (e.subscriptionType === 'object.creation' && e.objectTypeId === '0-1');
+}
+
+/** A HubSpot batch is at most 1000 events of well under 1 KB each. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The webhook channel of the HubSpot connector: v3 signature first, then the batch, answered in JSON. */
+export function createWebhookChannel(clientSecret: string | undefined): InboundChannel {
+  return {
+    source: 'webhook',
+    maxBodyBytes: MAX_BODY_BYTES,
+    parse(req) {
+      if (!clientSecret) return { ok: false, status: 401, reason: 'HubSpot is not configured' };
+      const verdict = verifySignatureV3({
+        clientSecret,
+        method: req.method,
+        url: req.url,
+        rawBody: req.rawBody,
+        signature: req.header('x-hubspot-signature-v3'),
+        timestamp: req.header('x-hubspot-request-timestamp'),
+        now: req.now,
+      });
+      if (!verdict.ok) return { ok: false, status: 401, reason: verdict.reason };
+      const parsed = parseWebhookBatch(req.rawBody);
+      if (!parsed.ok) return { ok: false, status: 400, reason: parsed.reason };
+      const records: InboundRecord[] = [];
+      for (const e of parsed.events) {
+        if (isContactCreation(e)) records.push({ externalId: String(e.portalId), objectType: 'contact', id: String(e.objectId) });
+      }
+      const received = parsed.events.length + parsed.malformed;
+      return { ok: true, records, received, skipped: received - records.length };
+    },
+    reply(o) {
+      const body = o.ok
+        ? { received: o.received, queued: o.queued, duplicates: o.duplicates, skipped: o.skipped }
+        : { error: o.status === 401 ? 'Unauthorized' : o.status === 403 ? 'Forbidden' : 'Bad Request', message: o.status === 401 ? 'invalid webhook signature' : o.reason };
+      return { status: o.ok ? 200 : o.status, contentType: 'application/json', body: JSON.stringify(body) };
+    },
+  };
 }
 
 /**

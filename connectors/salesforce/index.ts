@@ -6,6 +6,7 @@ import type { Logger } from '../../src/lib/logger.js';
 import { ApiBudget, SfClient } from './client.js';
 import { authorizeUrl, exchangeCode, revokeToken, type OAuthConfig } from './oauth.js';
 import { createSalesforceSession } from './session.js';
+import { createOutboundChannel } from './outbound-message.js';
 
 export interface SalesforceConnectorOptions {
   clientId?: string | undefined;
@@ -50,6 +51,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Con
     crm: 'salesforce',
     configured,
     usesPkce: true,
+    inbound: createOutboundChannel(),
     authorizeUrl: (p) => authorizeUrl(oauth(), p),
     exchangeCode: (p) => exchangeCode(oauth(), p, opts.log),
     session(conn: ConnectionHandle) {

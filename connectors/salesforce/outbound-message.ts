@@ -1,6 +1,9 @@
-// Outbound Message (SOAP 1.1 POST from a Salesforce flow/workflow) → the records it names. No jsforce here: the
-// route calls this on raw bytes before anything else. The caller checks OrganizationId against connected orgs.
+// Outbound Message (SOAP 1.1 POST from a Salesforce flow/workflow) → the records it names. No jsforce here. The
+// route has already matched the connection's own endpoint secret before any of this runs; it then checks that
+// OrganizationId is that connection's org. Work is bounded before the XML parser sees anything: the body size,
+// the number of elements and their depth are checked by a linear scan first.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { InboundChannel } from '../types.js';
 
 export interface OutboundNotification {
   /** Notification id: Salesforce may deliver one several times, dedupe on it. */
@@ -19,8 +22,20 @@ export interface OutboundMessage {
 
 export type ParsedOutboundMessage = { ok: true; message: OutboundMessage } | { ok: false; reason: string };
 
-const MAX_BYTES = 1_000_000;
+/**
+ * Salesforce sends at most 100 notifications per message; one Contact with a few dozen fields is 2-3 KB of XML,
+ * so 256 KiB leaves room for wide field lists while keeping a hostile body small.
+ */
+export const MAX_BYTES = 256 * 1024;
 const MAX_NOTIFICATIONS = 100;
+/** Envelope/Body/notifications/Notification/sObject/field is depth 6. */
+const MAX_DEPTH = 16;
+/**
+ * 100 notifications × (Notification, Id, sObject, Id and up to 25 fields). Parsing is synchronous and costs tens
+ * of microseconds per element, so this bound is what keeps one message from holding the event loop: a holder of
+ * the endpoint secret can make us parse at most this much per request.
+ */
+const MAX_ELEMENTS = 3_000;
 const ID_RE = /^[a-zA-Z0-9]{15,18}$/;
 const TYPES: Record<string, { objectType: 'contact' | 'lead'; prefix: string }> = {
   Contact: { objectType: 'contact', prefix: '003' },
@@ -53,10 +68,12 @@ export function outboundAck(): string {
 }
 
 export function parseOutboundMessage(xml: string): ParsedOutboundMessage {
-  if (Buffer.byteLength(xml, 'utf8') > MAX_BYTES) return fail('message larger than 1 MB');
+  if (Buffer.byteLength(xml, 'utf8') > MAX_BYTES) return fail(`message larger than ${MAX_BYTES / 1024} KiB`);
   // SOAP 1.1 forbids DTDs in messages; refusing them outright rules out entity-expansion and XXE tricks.
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return fail('DOCTYPE and ENTITY declarations are not allowed');
   if (xml.trim() === '') return fail('empty body');
+  const shape = boundedShape(xml);
+  if (shape) return fail(shape);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return fail(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
   let doc: unknown;
@@ -81,6 +98,58 @@ export function parseOutboundMessage(xml: string): ParsedOutboundMessage {
     out.push(parsed);
   }
   return { ok: true, message: { organizationId, actionId: actionRaw, notifications: out } };
+}
+
+/**
+ * One pass over the tags (no allocation per element): refuses documents nested deeper than MAX_DEPTH or with
+ * more than MAX_ELEMENTS elements before the validator and the parser build anything. Malformed markup is left
+ * to the validator; this only bounds the work.
+ */
+function boundedShape(xml: string): string | null {
+  let depth = 0;
+  let elements = 0;
+  let i = xml.indexOf('<');
+  while (i !== -1) {
+    const next = xml.charCodeAt(i + 1);
+    const end = xml.indexOf('>', i + 1);
+    if (end === -1) break;
+    if (next === 0x2f /* / */) depth--;
+    else if (next !== 0x3f /* ? */ && next !== 0x21 /* ! */) {
+      if (++elements > MAX_ELEMENTS) return `more than ${MAX_ELEMENTS} elements`;
+      if (xml.charCodeAt(end - 1) !== 0x2f && ++depth > MAX_DEPTH) return `elements nested deeper than ${MAX_DEPTH}`;
+    }
+    i = xml.indexOf('<', end + 1);
+  }
+  return null;
+}
+
+const SOAP_CT = 'text/xml; charset=utf-8';
+
+function soapFault(code: 'Client' | 'Server', message: string): string {
+  const esc = message.replace(/[<&>]/g, (c) => ({ '<': '&lt;', '&': '&amp;', '>': '&gt;' })[c]!);
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+    `<soapenv:Fault><faultcode>soapenv:${code}</faultcode><faultstring>${esc}</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+/** The Outbound Message channel: Ack once queued, a SOAP fault (which Salesforce retries) otherwise. */
+export function createOutboundChannel(): InboundChannel {
+  return {
+    source: 'outbound_message',
+    maxBodyBytes: MAX_BYTES,
+    parse(req) {
+      const parsed = parseOutboundMessage(req.rawBody.toString('utf8'));
+      if (!parsed.ok) return { ok: false, status: 400, reason: parsed.reason };
+      const { organizationId, notifications } = parsed.message;
+      const records = notifications.map((n) => ({ externalId: organizationId, objectType: n.objectType, id: n.recordId }));
+      return { ok: true, records, received: notifications.length, skipped: 0 };
+    },
+    reply(o) {
+      if (o.ok) return { status: 200, contentType: SOAP_CT, body: outboundAck() };
+      return { status: o.status, contentType: SOAP_CT, body: soapFault(o.status >= 500 ? 'Server' : 'Client', o.reason) };
+    },
+  };
 }
 
 function parseNotification(n: unknown): OutboundNotification | { reason: string } {

@@ -282,7 +282,18 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
         ActivityDate: new Date(t.dueAt).toISOString().slice(0, 10),
       };
       if (t.ownerId) record['OwnerId'] = t.ownerId;
-      const res = await client.create('Task', record);
+      let res;
+      try {
+        res = await client.create('Task', record);
+      } catch (err) {
+        // The record's owner left the company (a deactivated user owns no new tasks): the task goes to the user
+        // who connected the org, as the HubSpot path leaves it unassigned, rather than being lost.
+        if (!(err instanceof NonRetryableError) || err.code !== 'INACTIVE_OWNER_OR_USER' || !record['OwnerId']) throw err;
+        log.warn({ owner: record['OwnerId'] }, 'task owner is inactive; assigning the task to the connecting user');
+        if (deps.userId && deps.userId !== record['OwnerId']) record['OwnerId'] = deps.userId;
+        else delete record['OwnerId'];
+        res = await client.create('Task', record);
+      }
       if (!res.success || !res.id) {
         const err = res.errors[0];
         throw new NonRetryableError(err?.statusCode ?? 'task_not_created', err?.message ?? 'Salesforce did not create the task');

@@ -56,8 +56,26 @@ export interface SessionDeps {
 export function createSessions(deps: SessionDeps) {
   const { repo, clock } = deps;
   const passwordFp = () => sha256Hex(deps.settings.get('admin_password_hash') ?? '').slice(0, 32);
+  // Path '/' and not '/admin': the OAuth install and callback routes (/oauth/...) must see the session too.
+  // SameSite=Lax still sends it on the CRM's top-level redirect back to the callback.
   const cookieOptions = (maxAgeMs: number) =>
-    ({ httpOnly: true, sameSite: 'lax', secure: deps.secure, path: '/admin', maxAge: maxAgeMs }) as const;
+    ({ httpOnly: true, sameSite: 'lax', secure: deps.secure, path: '/', maxAge: maxAgeMs }) as const;
+
+  /** The session row of the request's cookie if it is still valid (idle, absolute and password checks). */
+  function valid(req: Request) {
+    const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    if (!id || id.length > 100) return undefined;
+    const idHash = sha256Hex(id);
+    const row = repo.get(idHash);
+    const now = clock.now();
+    if (!row) return undefined;
+    if (row.expires_at < now || row.created_at + MAX_AGE_MS < now || row.password_fp !== passwordFp()) {
+      repo.delete(idHash);
+      return undefined;
+    }
+    if (now - row.last_seen_at >= TOUCH_EVERY_MS) repo.touch(idHash, now, Math.min(now + IDLE_MS, row.created_at + MAX_AGE_MS));
+    return { idHash, row };
+  }
 
   return {
     /** A fresh session (a new id at every login, so a planted cookie is worthless). */
@@ -72,17 +90,9 @@ export function createSessions(deps: SessionDeps) {
     },
 
     load(req: Request): AdminSession | undefined {
-      const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-      if (!id || id.length > 100) return undefined;
-      const idHash = sha256Hex(id);
-      const row = repo.get(idHash);
-      const now = clock.now();
-      if (!row) return undefined;
-      if (row.expires_at < now || row.created_at + MAX_AGE_MS < now || row.password_fp !== passwordFp()) {
-        repo.delete(idHash);
-        return undefined;
-      }
-      if (now - row.last_seen_at >= TOUCH_EVERY_MS) repo.touch(idHash, now, Math.min(now + IDLE_MS, row.created_at + MAX_AGE_MS));
+      const live = valid(req);
+      if (!live) return undefined;
+      const { idHash, row } = live;
       let flash: Flash | null = null;
       if (row.flash_json && req.method === 'GET') {
         const parsed = FlashSchema.safeParse(JSON.parse(row.flash_json));
@@ -92,13 +102,18 @@ export function createSessions(deps: SessionDeps) {
       return { idHash, csrf: row.csrf_token, flash };
     },
 
+    /** The hashed id of the request's live session, leaving its flash alone (the OAuth routes bind states to it). */
+    idHashOf(req: Request): string | undefined {
+      return valid(req)?.idHash;
+    },
+
     setFlash(session: AdminSession, flash: Flash): void {
       repo.setFlash(session.idHash, JSON.stringify(flash));
     },
 
     destroy(session: AdminSession, res: Response): void {
       repo.delete(session.idHash);
-      res.clearCookie(SESSION_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'lax', secure: deps.secure });
+      res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.secure });
     },
 
     /** The login form has no session yet: its CSRF token is a double-submit cookie scoped to the login path. */

@@ -66,7 +66,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const f = ConnectForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/connections', { kind: 'error', message: firstIssue(f.error) });
     try {
-      res.redirect(303, services.install.begin(f.data.crm, f.data.account ? f.data.account : null));
+      res.redirect(303, services.install.begin(f.data.crm, f.data.account ? f.data.account : null, ctx.session(req).idHash));
     } catch (err) {
       if (!(err instanceof InstallError)) throw err;
       ctx.done(req, res, '/admin/connections', { kind: 'error', message: err.message });
@@ -89,6 +89,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         schedules: services.repos.runs.schedulesOf(conn.id),
         provision: connections.provision(conn.id),
         objectTypes: conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead'],
+        outboundMessageUrl: services.outboundEndpoints.url(conn),
         csrf: s.csrf,
       }),
     });
@@ -125,6 +126,16 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (conn.status !== 'paused') return ctx.done(req, res, back, { kind: 'error', message: 'Only a paused connection can be resumed.' });
     connections.setStatus(conn.id, 'connected');
     ctx.done(req, res, back, { kind: 'ok', message: 'Resumed: queued work runs now.' });
+  });
+
+  r.post('/connections/:id/rotate-endpoint', (req, res) => {
+    const conn = findConnection(ctx, req, res);
+    if (!conn) return;
+    const back = adminPath('connections', conn.id);
+    if (conn.crm !== 'salesforce') return ctx.done(req, res, back, { kind: 'error', message: 'Only Salesforce connections have an Outbound Message URL.' });
+    services.outboundEndpoints.rotate(conn);
+    services.log.info({ connection: conn.id }, 'Outbound Message endpoint rotated');
+    ctx.done(req, res, back, { kind: 'ok', message: 'A new Outbound Message URL was made; the old one answers 404 from now on. Update the Outbound Message in Salesforce.' });
   });
 
   r.post('/connections/:id/provision', async (req, res) => {

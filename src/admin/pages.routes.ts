@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { monthStartUtc } from '../db/ledger.repo.js';
 import type { SyncMode } from '../db/sync-runs.repo.js';
 import { cronProblems, nextRun } from '../sync/schedules.js';
+import { printableName } from '../lib/text.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { firstIssue, formBody, type AdminContext } from './context.js';
 import { dashboardView } from './views/dashboard.js';
@@ -24,8 +25,8 @@ const LimitForm = z.object({
   days: z.string().optional(),
 });
 const KeyForm = z.object({
-  account: z.string().trim().min(1, 'an account name is required').max(100),
-  label: z.string().trim().max(100).optional(),
+  account: printableName(100, 'the account name'),
+  label: z.union([z.literal(''), printableName(100, 'the label')]).optional(),
 });
 
 function periodOf(req: Request): Period {

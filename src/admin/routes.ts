@@ -16,6 +16,7 @@ import { lockedView, loginView } from './views/login.js';
 import { connectionRoutes } from './connections.routes.js';
 import { mappingRoutes } from './mapping.routes.js';
 import { pageRoutes } from './pages.routes.js';
+import { oauthRoutes } from '../http/oauth.routes.js';
 
 export interface AdminDeps {
   services: Services;
@@ -149,6 +150,10 @@ export function adminRoutes(deps: AdminDeps): Router {
     sessions.destroy(ctx.session(req), res);
     res.redirect(303, '/admin/login');
   });
+
+  // The OAuth install and callback live outside /admin (their URLs are registered with the CRMs) but belong to
+  // the admin session: only the admin who began an install can complete it.
+  outer.use(oauthRoutes({ install: services.install, log, adminSession: (req) => sessions.idHashOf(req), loginUrl: '/admin/login?next=%2Fadmin%2Fconnections' }));
 
   pageRoutes(r, ctx);
   connectionRoutes(r, ctx);

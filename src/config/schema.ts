@@ -72,8 +72,19 @@ export const EnvSchema = z
     SALESFORCE_LOGIN_URL: url.default('https://login.salesforce.com'),
     SALESFORCE_API_VERSION: z.string().trim().regex(/^\d{2,3}\.0$/, 'must look like 62.0').default('62.0'),
     SALESFORCE_API_BUDGET_PERCENT: intFrom(1, 100).default(80),
+    METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+    // Slow or idle clients must not hold sockets: Node's own defaults (300 s per request, no connection cap)
+    // let a client sending one byte at a time keep a connection for minutes.
+    HTTP_HEADERS_TIMEOUT_MS: intFrom(1_000, 120_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: intFrom(1_000, 600_000).default(30_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(1_000, 600_000).default(5_000),
+    HTTP_MAX_CONNECTIONS: intFrom(0, 1_000_000).default(1_000),
     WORKER_CONCURRENCY: intFrom(1, 64).default(2),
     ENRICH_CONCURRENCY: intFrom(1, 64).default(8),
+  })
+  .refine((e) => e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_REQUEST_TIMEOUT_MS, {
+    message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
   })
   .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL ?? `http://localhost:${e.PORT}` }));
 

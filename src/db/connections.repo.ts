@@ -1,8 +1,11 @@
 // Connected CRMs. Tokens are stored only encrypted (AES-256-GCM); settings and the provisioning report as JSON.
 import type { Db } from './open.js';
 import { newId } from './ids.js';
-import type { Cipher } from '../lib/crypto.js';
+import { randomToken, sha256Hex, type Cipher } from '../lib/crypto.js';
 import type { CrmKind, ProvisionReport, TokenSet } from '../../connectors/types.js';
+
+const INBOUND_TOKEN_BYTES = 32;
+const INBOUND_TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
 export type ConnectionStatus = 'connected' | 'reconnect_needed' | 'paused' | 'disconnected';
 
@@ -20,6 +23,9 @@ export interface ConnectionRow {
   refresh_lock_until: number | null;
   settings_json: string;
   provision_json: string | null;
+  /** SHA-256 of the connection's inbound endpoint secret (Salesforce Outbound Messages); null until first needed. */
+  inbound_token_hash: string | null;
+  inbound_token_enc: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -47,8 +53,17 @@ export function createConnectionsRepo(db: Db, cipher: Cipher) {
   );
   const unlock = db.prepare('UPDATE connections SET refresh_lock_until = NULL WHERE id = ?');
   const del = db.prepare('DELETE FROM connections WHERE id = ?');
+  const byTokenHash = db.prepare<[string], ConnectionRow>('SELECT * FROM connections WHERE inbound_token_hash = ?');
+  const setToken = db.prepare('UPDATE connections SET inbound_token_hash = ?, inbound_token_enc = ?, updated_at = ? WHERE id = ?');
 
   const now = () => new Date().toISOString();
+
+  /** 32 random bytes (43 base64url characters); only its hash is searchable, the secret itself is encrypted. */
+  function newInboundToken(id: string): string {
+    const token = randomToken(INBOUND_TOKEN_BYTES);
+    setToken.run(sha256Hex(token), cipher.encrypt(token), now(), id);
+    return token;
+  }
 
   return {
     get: (id: string) => byId.get(id),
@@ -105,6 +120,27 @@ export function createConnectionsRepo(db: Db, cipher: Cipher) {
     },
     delete(id: string): void {
       del.run(id);
+    },
+
+    /** The connection's inbound endpoint secret, created on first use (connections made before it existed). */
+    inboundToken(id: string): string {
+      return db
+        .transaction(() => {
+          const row = byId.get(id);
+          if (!row) throw new Error(`connection ${id} does not exist`);
+          return row.inbound_token_enc ? cipher.decrypt(row.inbound_token_enc) : newInboundToken(id);
+        })
+        .immediate();
+    },
+    /** A new secret; the old URL stops working at once. */
+    rotateInboundToken(id: string): string {
+      if (!byId.get(id)) throw new Error(`connection ${id} does not exist`);
+      return newInboundToken(id);
+    },
+    /** The connection whose endpoint secret this is; undefined for anything else (looked up by hash, no parsing). */
+    byInboundToken(token: string): ConnectionRow | undefined {
+      if (!INBOUND_TOKEN_RE.test(token)) return undefined;
+      return byTokenHash.get(sha256Hex(token));
     },
   };
 }

@@ -10,8 +10,10 @@ import { foldText, resolveSeniority } from './seniority.js';
 
 // local@domain.tld: no spaces or brackets in the local part; domain labels of letters/digits/hyphens (IDN
 // letters allowed); a TLD of 2+ letters or a punycode TLD.
+// Control and format characters (NUL, bidi overrides, zero-width) are refused: they make two different strings
+// look alike in the admin pages and in CRM fields.
 const EMAIL =
-  /^[^\s@<>()[\]\\,;:"]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/u;
+  /^[^\s@<>()[\]\\,;:"\p{Cc}\p{Cf}]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/u;
 
 /** Trimmed, lowercased email, or null when it does not look like local@domain.tld. `mailto:` is stripped. */
 export function canonicalEmail(s: string): string | null {

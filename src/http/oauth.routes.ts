@@ -1,6 +1,7 @@
 // GET /oauth/:crm/install → 302 to the CRM's consent screen; GET /oauth/:crm/callback → exchange, store, 302 to
-// the admin page. Errors are small HTML pages: a person in a browser reads them.
-import { Router, type Response } from 'express';
+// the admin page. Both need an admin session: the install binds its OAuth state to it, and the callback is taken
+// only from that same session. Errors are small HTML pages: a person in a browser reads them.
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CrmKind } from '../../connectors/types.js';
 import { InstallError, type InstallService } from '../sync/install.js';
@@ -16,15 +17,27 @@ const CallbackQuery = z.object({
   error_description: z.string().max(1000).optional(),
 });
 
-export function oauthRoutes(deps: { install: InstallService; log: Logger }): Router {
+export interface OAuthRouteDeps {
+  install: InstallService;
+  log: Logger;
+  /** The hashed id of the request's admin session, if it has a live one. */
+  adminSession: (req: Request) => string | undefined;
+  /** Where a browser without a session is sent. */
+  loginUrl: string;
+}
+
+export function oauthRoutes(deps: OAuthRouteDeps): Router {
   const r = Router();
 
   r.get('/oauth/:crm/install', (req, res) => {
+    const session = deps.adminSession(req);
+    // Checked first: without a session nothing is validated, created or stored.
+    if (!session) return res.redirect(303, deps.loginUrl);
     const crm = Crm.safeParse(req.params.crm);
     const q = InstallQuery.safeParse(req.query);
     if (!crm.success || !q.success) return page(res, 400, 'Bad request', 'Unknown CRM or invalid parameters.');
     try {
-      res.redirect(302, deps.install.begin(crm.data as CrmKind, q.data.account ?? null));
+      res.redirect(302, deps.install.begin(crm.data as CrmKind, q.data.account ?? null, session));
     } catch (err) {
       fail(res, err, deps.log);
     }
@@ -36,6 +49,7 @@ export function oauthRoutes(deps: { install: InstallService; log: Logger }): Rou
     if (!crm.success || !q.success) return page(res, 400, 'Bad request', 'Unknown CRM or invalid parameters.');
     try {
       const { connection } = await deps.install.complete(crm.data, {
+        sessionHash: deps.adminSession(req),
         ...(q.data.code ? { code: q.data.code } : {}),
         ...(q.data.state ? { state: q.data.state } : {}),
         ...(q.data.error ? { error: q.data.error } : {}),

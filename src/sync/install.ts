@@ -1,5 +1,8 @@
-// Connecting a CRM: OAuth state (single use, 10 minutes, PKCE verifier kept server-side), code exchange, one
-// connection per portal / org, default mapping and schedules, field provisioning.
+// Connecting a CRM: OAuth state (single use, 10 minutes, bound to the admin session that asked, PKCE verifier
+// kept server-side), code exchange, one connection per portal / org, default mapping and schedules, field
+// provisioning. Only an admin session can begin or complete an install: a callback is accepted only from the
+// browser session that began it, so nobody else can connect a portal, name accounts or revive a disconnected
+// connection.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +14,7 @@ import type { SyncRunsRepo } from '../db/sync-runs.repo.js';
 import type { Connector, CrmKind, ProvisionReport } from '../../connectors/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { hasUnprintable } from '../lib/text.js';
 import { ConnectionSettings } from './mapping.js';
 import type { ContextRegistry } from './context.js';
 import type { Scheduler } from './schedules.js';
@@ -82,11 +86,13 @@ export function createInstallService(deps: InstallDeps) {
   return {
     redirectUri,
     /** Where to send the admin's browser to install the app. */
-    begin(crm: CrmKind, accountName: string | null): string {
+    begin(crm: CrmKind, accountName: string | null, sessionHash: string): string {
       const c = connector(crm);
-      if (accountName !== null && (!accountName.trim() || accountName.length > 100)) throw new InstallError(400, 'account must be 1-100 characters');
+      if (accountName !== null && (!accountName.trim() || accountName.length > 100 || hasUnprintable(accountName))) {
+        throw new InstallError(400, 'account must be 1-100 printable characters');
+      }
       const verifier = c.usesPkce ? randomBytes(48).toString('base64url') : null;
-      const state = deps.states.create({ crm, accountName: accountName?.trim() ?? null, codeVerifier: verifier, ttlMs: STATE_TTL_MS, now: deps.clock.now() });
+      const state = deps.states.create({ crm, accountName: accountName?.trim() ?? null, codeVerifier: verifier, sessionHash, ttlMs: STATE_TTL_MS, now: deps.clock.now() });
       return c.authorizeUrl({
         state,
         redirectUri: redirectUri(crm),
@@ -94,10 +100,16 @@ export function createInstallService(deps: InstallDeps) {
       });
     },
 
-    /** Exchanges the code and stores (or updates) the connection. Unknown, expired or reused states store nothing. */
-    async complete(crm: CrmKind, p: { code?: string; state?: string; error?: string; errorDescription?: string }): Promise<{ connection: ConnectionRow; created: boolean; report: ProvisionReport | null }> {
+    /**
+     * Exchanges the code and stores (or updates) the connection. Unknown, expired or reused states, and states
+     * begun by another admin session (or presented without one), store nothing.
+     */
+    async complete(
+      crm: CrmKind,
+      p: { code?: string; state?: string; error?: string; errorDescription?: string; sessionHash: string | undefined },
+    ): Promise<{ connection: ConnectionRow; created: boolean; report: ProvisionReport | null }> {
       const c = connector(crm);
-      const consumed = p.state ? deps.states.consume(p.state, crm, deps.clock.now()) : undefined;
+      const consumed = p.state ? deps.states.consume(p.state, crm, p.sessionHash, deps.clock.now()) : undefined;
       if (!consumed) throw new InstallError(400, 'invalid, expired or already used OAuth state; start the install again');
       if (p.error) throw new InstallError(400, `the ${crm} authorization was refused: ${p.errorDescription ?? p.error}`.slice(0, 300));
       if (!p.code) throw new InstallError(400, 'missing authorization code');
@@ -113,6 +125,8 @@ export function createInstallService(deps: InstallDeps) {
         settingsJson: JSON.stringify(defaultSettings(crm)),
       });
       deps.registry.invalidate(row.id);
+      // Outbound Messages need the connection's own endpoint from the start (shown on its admin page).
+      if (crm === 'salesforce') deps.connections.inboundToken(row.id);
       deps.scheduler.ensureDefaults(row.id, crm);
       // New-record polling starts now: older records are the backfill's job.
       const hwKeys = crm === 'hubspot' ? ['contact'] : ['contact', 'lead'];

@@ -16,13 +16,13 @@ export const DEFAULT_SCHEDULES: Record<CrmKind, Partial<Record<SyncMode, string>
 
 export const CRON_TIMEZONE = 'UTC';
 
-/** Problems with a cron expression (empty when valid). Five fields, or six with seconds first. */
+/** Problems with a cron expression (empty when valid). Five fields: a sixth (seconds) would allow a sync every second. */
 export function cronProblems(expr: string): string[] {
   const e = expr.trim();
   if (!e) return ['a cron expression is required'];
   if (e.length > 120) return ['the cron expression is too long'];
   const fields = e.split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) return ['a cron expression has 5 fields (minute hour day month weekday)'];
+  if (fields !== 5) return ['a cron expression has 5 fields (minute hour day month weekday)'];
   const v = validateDetailed(e);
   return v.valid ? [] : v.errors.map((x) => `${x.field}: ${x.message}`);
 }

@@ -13,7 +13,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactCreationEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { isAck, startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
-import { hubspotEnv, importPeople, salesforceEnv } from '../helpers/crm.js';
+import { hubspotEnv, importPeople, outboundUrl, salesforceEnv } from '../helpers/crm.js';
+import { adminCookie } from '../helpers/admin.js';
 import { post, type TestService } from '../helpers/service.js';
 import { PUBLIC_URL, startFaultService } from './support.js';
 
@@ -43,6 +44,8 @@ describe('secrets', () => {
   const keep = (what: string, value: string | null | undefined) => {
     if (value && value.length >= 8) secrets.set(value, what);
   };
+  /** Secrets the admin pages show on purpose (never in logs or in clear in the database). */
+  const adminVisible = new Map<string, string>();
   const logLines: string[] = [];
   const seen: Seen[] = [];
   const realFetch = globalThis.fetch;
@@ -61,15 +64,20 @@ describe('secrets', () => {
 
   /** The browser's install round trip, keeping the OAuth code it carries. */
   async function install(crm: 'hubspot' | 'salesforce'): Promise<void> {
-    const start = await fetch(`${t.url}/oauth/${crm}/install`, { redirect: 'manual' });
+    const cookie = await adminCookie(t, S.adminPassword);
+    keep('admin session cookie', cookie.split('=')[1]);
+    const start = await fetch(`${t.url}/oauth/${crm}/install`, { redirect: 'manual', headers: { cookie } });
     expect(start.status).toBe(302);
     const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
     const callback = new URL(consent.headers.get('location')!);
     keep(`${crm} OAuth code`, callback.searchParams.get('code'));
-    const done = await fetch(`${t.url}${callback.pathname}${callback.search}`, { redirect: 'manual' });
+    const done = await fetch(`${t.url}${callback.pathname}${callback.search}`, { redirect: 'manual', headers: { cookie } });
     expect(done.status, await done.clone().text()).toBe(302);
     connections[crm] = decodeURIComponent(/^\/admin\/connections\/([^?]+)/.exec(done.headers.get('location')!)![1]!);
     keepTokens(crm);
+    // The Outbound Message endpoint's secret is a credential too, but the admin page shows it by design: it must
+    // stay out of the logs and be stored only hashed and encrypted.
+    if (crm === 'salesforce') adminVisible.set(outboundUrl(t, connections[crm]).split('/').pop()!, 'salesforce Outbound Message endpoint secret');
   }
 
   beforeAll(async () => {
@@ -151,10 +159,11 @@ describe('secrets', () => {
     expect(t.services.repos.connections.get(connections.hubspot)!.status).toBe('reconnect_needed');
 
     // A callback whose code the CRM refuses (reused): an error page.
-    const start = await fetch(`${t.url}/oauth/hubspot/install`, { redirect: 'manual' });
+    const headers = { cookie: await adminCookie(t, S.adminPassword) };
+    const start = await fetch(`${t.url}/oauth/hubspot/install`, { redirect: 'manual', headers });
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const code = [...secrets].find(([, what]) => what === 'hubspot OAuth code')![0];
-    const refused = await fetch(`${t.url}/oauth/hubspot/callback?code=${code}&state=${state}`, { redirect: 'manual' });
+    const refused = await fetch(`${t.url}/oauth/hubspot/callback?code=${code}&state=${state}`, { redirect: 'manual', headers });
     expect(refused.status).toBeGreaterThanOrEqual(400);
     // Access tokens the fake saw in token-info URLs.
     for (const q of hs.requests) if (q.path.startsWith('/oauth/v1/access-tokens/')) keep('hubspot access token (token info)', decodeURIComponent(q.path.split('/').pop()!));
@@ -167,7 +176,7 @@ describe('secrets', () => {
     const send = async (id: string) => {
       const xml = sf.outboundMessage('Contact', [id], ['Email', 'LastName'], { sessionId: true });
       keep('salesforce Outbound Message session id', /<SessionId>([^<]+)<\/SessionId>/.exec(xml)?.[1]);
-      const res = await fetch(`${t.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' }, body: xml });
+      const res = await fetch(outboundUrl(t, connections.salesforce), { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' }, body: xml });
       const body = await res.text();
       expect(isAck(res.status, body), body).toBe(true);
     };
@@ -251,7 +260,7 @@ describe('secrets', () => {
     expect(distinct('salesforce access token')).toBeGreaterThanOrEqual(2);
     // The logs under inspection were taken at debug level and cover the flows.
     expect(t.services.config.LOG_LEVEL).toBe('debug');
-    for (const msg of ['CRM connected', 'HubSpot webhook rejected', 'HubSpot rejected the access token', 'connection needs to be reconnected', 'HubSpot code exchange', 'admin login failed', 'admin logged in']) {
+    for (const msg of ['CRM connected', 'webhook delivery refused', 'HubSpot rejected the access token', 'connection needs to be reconnected', 'HubSpot code exchange', 'admin login failed', 'admin logged in']) {
       expect(logLines.some((l) => l.includes(msg)), msg).toBe(true);
     }
 
@@ -260,6 +269,8 @@ describe('secrets', () => {
 
     const logText = logLines.join('\n');
     expect(leaks('the logs', logText)).toEqual([]);
+    expect(adminVisible.size).toBe(1);
+    for (const [value, what] of adminVisible) expect(logText.includes(value), `${what} in the logs`).toBe(false);
     expect(seen.length).toBeGreaterThan(30);
     expect(seen.flatMap((r) => leaks(`the answer to ${r.url.replace(t.url, '')} (${r.status})`, `${r.body}\n${r.location ?? ''}`))).toEqual([]);
 
@@ -267,7 +278,7 @@ describe('secrets', () => {
     const inFiles = (when: string) =>
       files().flatMap((f) => {
         const bytes = readFileSync(f);
-        return [...secrets].filter(([value]) => bytes.includes(Buffer.from(value, 'utf8'))).map(([, what]) => `${what} in ${f.split('/').pop()} (${when})`);
+        return [...secrets, ...adminVisible].filter(([value]) => bytes.includes(Buffer.from(value, 'utf8'))).map(([, what]) => `${what} in ${f.split('/').pop()} (${when})`);
       });
     expect(files().length).toBeGreaterThanOrEqual(2);
     // Positive control: plain data the flows stored is found by the same byte search.

@@ -2,11 +2,12 @@
 // because PUBLIC_URL names a host the test cannot resolve).
 import { expect } from 'vitest';
 import type { TestService } from './service.js';
+import { adminCookie } from './admin.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
 import type { RunCounts, SyncMode } from '../../src/db/sync-runs.repo.js';
 
-async function follow(url: string): Promise<string> {
-  const res = await fetch(url, { redirect: 'manual' });
+async function follow(url: string, cookie?: string): Promise<string> {
+  const res = await fetch(url, { redirect: 'manual', ...(cookie ? { headers: { cookie } } : {}) });
   expect(res.status, `GET ${url}`).toBe(302);
   return res.headers.get('location')!;
 }
@@ -17,16 +18,25 @@ function local(t: TestService, url: string): string {
   return url.startsWith(publicUrl) ? t.url + url.slice(publicUrl.length) : url;
 }
 
+/** Connects a CRM as the logged-in admin: install (with the session), the fake's consent, the callback (same session). */
 export async function installCrm(t: TestService, crm: 'hubspot' | 'salesforce', account?: string): Promise<{ connectionId: string; authorize: URL }> {
+  const cookie = await adminCookie(t);
   const installUrl = `${t.url}/oauth/${crm}/install${account ? `?account=${encodeURIComponent(account)}` : ''}`;
-  const authorize = new URL(await follow(installUrl));
+  const authorize = new URL(await follow(installUrl, cookie));
   const callback = await follow(authorize.toString());
-  const done = await fetch(local(t, callback), { redirect: 'manual' });
+  const done = await fetch(local(t, callback), { redirect: 'manual', headers: { cookie } });
   expect(done.status, await done.clone().text()).toBe(302);
   const location = done.headers.get('location')!;
   const m = /^\/admin\/connections\/([^?]+)/.exec(location);
   expect(m, location).toBeTruthy();
   return { connectionId: decodeURIComponent(m![1]!), authorize };
+}
+
+/** The connection's own Outbound Message URL on the test server (PUBLIC_URL replaced by the real address). */
+export function outboundUrl(t: TestService, connectionId: string): string {
+  const conn = t.services.repos.connections.get(connectionId);
+  if (!conn) throw new Error(`no connection ${connectionId}`);
+  return local(t, t.services.outboundEndpoints.url(conn)!);
 }
 
 export function hubspotEnv(fake: { url: string; authorizeUrl: string; clientId: string; clientSecret: string }): Record<string, string> {

@@ -7,7 +7,7 @@ import type { RunCounts } from '../../src/db/sync-runs.repo.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { importPeople, installCrm, salesforceEnv } from '../helpers/crm.js';
+import { importPeople, installCrm, outboundUrl, salesforceEnv } from '../helpers/crm.js';
 
 const BIN = new URL('../../bin/crm-enrich.mjs', import.meta.url).pathname;
 
@@ -70,13 +70,17 @@ describe('crm-enrich sync (child process)', () => {
     await fake.close();
   });
 
-  it('when connections are listed as JSON, then the Salesforce connection is there with its id, crm, account, org and status', async () => {
+  it('when connections are listed as JSON, then the Salesforce connection is there with its id, crm, account, org, status and Outbound Message URL', async () => {
     const r = await cli(['connections', 'list', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(rows).toEqual([
       expect.objectContaining({ id: connectionId, crm: 'salesforce', account: `salesforce-${fake.orgId}`, external_id: fake.orgId, status: 'connected' }),
     ]);
+    // The connection's own Outbound Message endpoint, on the CLI's PUBLIC_URL (unset here: the default).
+    const secret = new URL(outboundUrl(t, connectionId)).pathname;
+    expect(rows[0]!['outbound_message_url']).toBe(`http://localhost:3000${secret}`);
+    expect(secret).toMatch(/^\/webhooks\/salesforce\/[A-Za-z0-9_-]{43}$/);
     const table = await cli(['connections', 'list']);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(connectionId);
@@ -126,7 +130,7 @@ describe('crm-enrich sync (child process)', () => {
     fake.expireAccessTokens();
     fake.resetRequests();
     const d = fake.addRecord('Contact', { LastName: 'Server', Email: serverEmail });
-    expect((await fake.sendOutboundMessage(`${t.url}/webhooks/salesforce`, 'Contact', [d.Id])).status).toBe(200);
+    expect((await fake.sendOutboundMessage(outboundUrl(t, connectionId), 'Contact', [d.Id])).status).toBe(200);
     await t.services.createWorker({ concurrency: 1 }).drain();
     expect(fake.getRecord(d.Id)).toMatchObject({ Title: 'Senior Engineer', Enrichment_Source__c: 'dataset' });
     expect(fake.getRecord(c.Id)!['Enrichment_Source__c']).toBe('dataset');

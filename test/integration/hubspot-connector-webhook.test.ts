@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Signature } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseWebhookBatch, verifySignatureV3, webhookDedupeKey } from '../../connectors/hubspot/webhook.js';
+import { isContactCreation, parseWebhookBatch, verifySignatureV3, webhookDedupeKey } from '../../connectors/hubspot/webhook.js';
 import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook } from '../fakes/hubspot/index.js';
 
 const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
@@ -110,21 +110,38 @@ describe('batch parsing', () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.events).toEqual([
-      { eventId: 1, subscriptionType: 'contact.creation', portalId: 4242, objectId: 101, occurredAt: 1_764_000_000_000, attemptNumber: 0, changeSource: 'CRM', appId: 1234567 },
+      { eventId: 1, subscriptionType: 'contact.creation', portalId: 4242, objectId: 101, occurredAt: 1_764_000_000_000, attemptNumber: 0, changeSource: 'CRM', appId: 1234567, objectTypeId: '0-1' },
       { eventId: 2, subscriptionType: 'contact.propertyChange', portalId: 4242, objectId: 102, occurredAt: 1_764_000_000_001, attemptNumber: 3, propertyName: 'jobtitle', propertyValue: 'CTO', changeSource: 'CRM', sourceId: 'userId:9', appId: 1234567 },
       { eventId: 3, subscriptionType: 'contact.merge', portalId: 4242, objectId: 103, occurredAt: 1_764_000_000_002, attemptNumber: 0, changeSource: 'CRM_UI', appId: 1234567 },
       { eventId: '4', subscriptionType: 'contact.deletion', portalId: 4242, objectId: 105, occurredAt: 1_764_000_000_003 },
     ]);
   });
 
-  it('when the body is not a valid batch, then it is refused with a reason', () => {
+  it('when the body is not a batch, then it is refused with a reason; odd events inside a batch are counted, not fatal', () => {
     const parse = (s: string) => parseWebhookBatch(Buffer.from(s));
     expect(parse('not json')).toEqual({ ok: false, reason: 'body is not JSON' });
     expect(parse('{"eventId":1}')).toEqual({ ok: false, reason: 'body is not a JSON array of events' });
-    expect(parse(JSON.stringify([{ eventId: 1, subscriptionType: 'contact.creation', portalId: 1, occurredAt: 1 }]))).toEqual({ ok: false, reason: expect.stringMatching(/^event 0: objectId/) });
-    expect(parse(JSON.stringify([{ eventId: 1, portalId: 1, objectId: 2, occurredAt: 1 }]))).toEqual({ ok: false, reason: expect.stringContaining('subscriptionType') });
     expect(parse(JSON.stringify(Array.from({ length: 1001 }, (_, i) => contactCreationEvent(1, i))))).toEqual({ ok: false, reason: 'more than 1000 events in one batch' });
-    expect(parse('[]')).toEqual({ ok: true, events: [] });
+    expect(parse('[]')).toEqual({ ok: true, events: [], malformed: 0 });
+    const mixed = parse(
+      JSON.stringify([
+        { eventId: 1, subscriptionType: 'contact.creation', portalId: 1, occurredAt: 1 },
+        { eventId: 2, portalId: 1, objectId: 2, occurredAt: 1 },
+        contactCreationEvent(1, 3),
+        null,
+        'x',
+      ]),
+    );
+    expect(mixed).toMatchObject({ ok: true, malformed: 4, events: [{ objectId: 3, subscriptionType: 'contact.creation' }] });
+  });
+
+  it('when object.creation events arrive, then only the contact object type (0-1) counts as a contact creation', () => {
+    const base = { eventId: 1, portalId: 1, objectId: 5, occurredAt: 1, subscriptionType: 'object.creation' };
+    expect(isContactCreation({ ...base, objectTypeId: '0-1' })).toBe(true);
+    expect(isContactCreation({ ...base, objectTypeId: '0-2' })).toBe(false);
+    expect(isContactCreation(base)).toBe(false);
+    expect(isContactCreation({ ...base, subscriptionType: 'contact.creation' })).toBe(true);
+    expect(isContactCreation({ ...base, subscriptionType: 'contact.propertyChange' })).toBe(false);
   });
 
   it('when the same change is delivered again with another eventId or attempt, then the dedupe key is the same', () => {

@@ -252,6 +252,19 @@ describe('reading contacts', () => {
     expect(all.contacts).toHaveLength(5);
     expect(await session.count('contact')).toBe(5);
   });
+
+  it('when the mapping names so many properties that the search body would pass 3,000 characters, then the search stays under it and the values still come back', async () => {
+    const { session } = await install();
+    const t0 = Date.parse('2026-02-01T00:00:00Z');
+    for (let i = 0; i < 3; i++) fake.addContact({ email: `wide${i}@example.com`, jobtitle: `Title ${i}` }, { createdAt: new Date(t0 + i * 60_000) });
+    const fields = ['jobtitle', ...Array.from({ length: 150 }, (_, i) => `custom_mapped_property_${i}`)];
+    fake.resetRequests();
+    const page = await session.createdSince('contact', { since: new Date(t0).toISOString(), cursor: null, fields });
+    expect(page.contacts.map((c) => [c.email, c.values['jobtitle']])).toEqual([0, 1, 2].map((i) => [`wide${i}@example.com`, `Title ${i}`]));
+    const searches = fake.requests.filter((r) => r.path === '/crm/v3/objects/contacts/search');
+    expect(searches.length).toBeGreaterThan(0);
+    for (const q of searches) expect(q.status).toBe(200);
+  });
 });
 
 describe('writing contacts', () => {

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { connectionLedger, hubspotEnv, importPeople, installCrm } from '../helpers/crm.js';
+import { adminCookie } from '../helpers/admin.js';
 
 const WEBHOOK_PATH = '/webhooks/hubspot';
 
@@ -59,16 +60,17 @@ describe('HubSpot connector', () => {
 
   it('when the callback carries an unknown, reused or missing state, then 400 and nothing is stored', async () => {
     const before = t.services.repos.connections.list().length;
+    const headers = { cookie: await adminCookie(t) };
     const code = fake.issueAuthCode('https://crm-enrich.test/oauth/hubspot/callback');
     for (const q of [`code=${code}&state=forged`, `code=${code}`, `state=`]) {
-      const res = await fetch(`${t.url}/oauth/hubspot/callback?${q}`, { redirect: 'manual' });
+      const res = await fetch(`${t.url}/oauth/hubspot/callback?${q}`, { redirect: 'manual', headers });
       expect(res.status, q).toBe(400);
     }
-    const install = await fetch(`${t.url}/oauth/hubspot/install`, { redirect: 'manual' });
+    const install = await fetch(`${t.url}/oauth/hubspot/install`, { redirect: 'manual', headers });
     const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
-    const first = await fetch(`${t.url}/oauth/hubspot/callback?code=${fake.issueAuthCode('https://crm-enrich.test/oauth/hubspot/callback')}&state=${state}`, { redirect: 'manual' });
+    const first = await fetch(`${t.url}/oauth/hubspot/callback?code=${fake.issueAuthCode('https://crm-enrich.test/oauth/hubspot/callback')}&state=${state}`, { redirect: 'manual', headers });
     expect(first.status).toBe(302);
-    const reused = await fetch(`${t.url}/oauth/hubspot/callback?code=${fake.issueAuthCode('https://crm-enrich.test/oauth/hubspot/callback')}&state=${state}`, { redirect: 'manual' });
+    const reused = await fetch(`${t.url}/oauth/hubspot/callback?code=${fake.issueAuthCode('https://crm-enrich.test/oauth/hubspot/callback')}&state=${state}`, { redirect: 'manual', headers });
     expect(reused.status).toBe(400);
     expect(t.services.repos.connections.list().length).toBe(before);
   });

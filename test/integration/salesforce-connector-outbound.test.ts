@@ -74,7 +74,25 @@ describe('parseOutboundMessage', () => {
     expect(reason(wrongPrefix)).toMatch(/invalid Contact Id/);
     const badOrg = buildOutboundMessage({ orgId: "00D' OR 1=1", notifications: [{ id: '04l000000000001AAA', sObject: { type: 'Contact', Id: '003000000000001AAA' } }] });
     expect(reason(badOrg)).toMatch(/OrganizationId/);
-    expect(reason('x'.repeat(1_000_001))).toMatch(/1 MB/);
+    expect(reason('x'.repeat(256 * 1024 + 1))).toMatch(/larger than 256 KiB/);
+  });
+
+  it('bounds the work before the parser: too many elements or too deep a nesting is refused by a linear scan', () => {
+    const valid = buildOutboundMessage({ orgId: ORG, notifications: [{ id: '04l000000000001AAA', sObject: { type: 'Contact', Id: '003000000000001AAA', Title: 'x' } }] });
+    const siblings = valid.replace('<sf:Title>x</sf:Title>', '<a/>'.repeat(60_000));
+    expect(siblings.length).toBeLessThan(256 * 1024);
+    expect(reason(siblings)).toMatch(/more than 3000 elements/);
+    const deep = valid.replace('<sf:Title>x</sf:Title>', `${'<a>'.repeat(20)}x${'</a>'.repeat(20)}`);
+    expect(reason(deep)).toMatch(/nested deeper than 16/);
+    // A wide but legitimate message (100 notifications of 20 fields) passes.
+    const wide = buildOutboundMessage({
+      orgId: ORG,
+      notifications: Array.from({ length: 100 }, (_, i) => ({
+        id: `04l0000000${String(i).padStart(5, '0')}AAA`,
+        sObject: { type: 'Contact', Id: `0030000000${String(i).padStart(5, '0')}AAA`, ...Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`F${f}__c`, 'v'])) },
+      })),
+    });
+    expect(parseOutboundMessage(wide).ok).toBe(true);
   });
 
   it('refuses DOCTYPE / ENTITY declarations (billion laughs, XXE)', () => {

@@ -439,4 +439,17 @@ describe('tasks', () => {
     expect(String(longTask?.['Subject'])).toHaveLength(255);
     expect(count((r) => r.path.endsWith('/sobjects/Task/describe'))).toBe(1);
   });
+
+  it("when the record's owner is inactive (INACTIVE_OWNER_OR_USER), then the task goes to the connecting user", async () => {
+    const { session } = await provisioned();
+    const owner = fake.ownerIds[0] ?? '';
+    fake.updateRecord(owner, { IsActive: false });
+    try {
+      const c = fake.addRecord('Contact', { LastName: 'Babbage' });
+      const id = await session.createTask({ ref: { objectType: 'contact', id: c.Id }, ownerId: owner, subject: 's', body: 'b', dueAt: Date.now(), marker: '[m:inactive]' });
+      expect(fake.getRecord(id)).toMatchObject({ WhoId: c.Id, OwnerId: fake.userId });
+    } finally {
+      fake.updateRecord(owner, { IsActive: true });
+    }
+  });
 });

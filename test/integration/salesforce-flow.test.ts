@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOutboundMessage, isAck, startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { connectionLedger, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
+import { connectionLedger, installCrm, outboundUrl, runSync, salesforceEnv } from '../helpers/crm.js';
+import { adminCookie } from '../helpers/admin.js';
 import type { SyncMode } from '../../src/db/sync-runs.repo.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
 import { ENRICHMENT_FIELDS } from '../../connectors/salesforce/provision.js';
@@ -18,10 +19,10 @@ describe('Salesforce connector, end to end', () => {
   let connectionId: string;
   const drain = () => t.services.createWorker({ concurrency: 1 }).drain();
   const jobs = () => t.services.db.prepare(`SELECT COUNT(*) FROM jobs WHERE name = 'contact.enrich'`).pluck().get() as number;
-  const webhook = () => `${t.url}/webhooks/salesforce`;
+  const webhook = () => outboundUrl(t, connectionId);
   const run = (mode: SyncMode) => runSync(t, connectionId, mode);
-  const postXml = async (xml: string) => {
-    const res = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' }, body: xml });
+  const postXml = async (xml: string, url = webhook()) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' }, body: xml });
     return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
   };
 
@@ -77,15 +78,16 @@ describe('Salesforce connector, end to end', () => {
 
   it('when the code was bound to another challenge than ours, then the exchange fails and nothing is stored', async () => {
     const before = t.services.repos.connections.get(connectionId)!.tokens_enc;
-    const install = await fetch(`${t.url}/oauth/salesforce/install?account=pkce-probe`, { redirect: 'manual' });
+    const headers = { cookie: await adminCookie(t) };
+    const install = await fetch(`${t.url}/oauth/salesforce/install?account=pkce-probe`, { redirect: 'manual', headers });
     const state = new URL(install.headers.get('location')!).searchParams.get('state')!;
     const foreign = createHash('sha256').update('a-verifier-this-server-never-saw-0123456789abcdef').digest('base64url');
     const code = fake.issueAuthCode(CALLBACK, foreign);
-    const res = await fetch(`${t.url}/oauth/salesforce/callback?code=${code}&state=${state}`, { redirect: 'manual' });
+    const res = await fetch(`${t.url}/oauth/salesforce/callback?code=${code}&state=${state}`, { redirect: 'manual', headers });
     expect(res.status).toBe(502);
     expect(t.services.repos.accounts.byName('pkce-probe')).toBeUndefined();
     expect(t.services.repos.connections.get(connectionId)!.tokens_enc).toBe(before);
-    const unknown = await fetch(`${t.url}/oauth/salesforce/callback?code=${fake.issueAuthCode(CALLBACK)}&state=forged`, { redirect: 'manual' });
+    const unknown = await fetch(`${t.url}/oauth/salesforce/callback?code=${fake.issueAuthCode(CALLBACK)}&state=forged`, { redirect: 'manual', headers });
     expect(unknown.status).toBe(400);
   });
 
@@ -166,7 +168,7 @@ describe('Salesforce connector, end to end', () => {
     expect(connectionLedger(t, connectionId).length).toBe(ledgerBefore);
   });
 
-  it('when an Outbound Message comes from an org that is not connected, then 403 and nothing is queued', async () => {
+  it("when an Outbound Message on the connection's endpoint names another org, then 403 and nothing is queued", async () => {
     const before = jobs();
     const xml = buildOutboundMessage({
       orgId: '00D0000000000ZZAAA',
@@ -179,6 +181,41 @@ describe('Salesforce connector, end to end', () => {
     expect(isAck(res.status, res.body)).toBe(false);
     expect(jobs()).toBe(before);
     expect((await postXml('<not-soap/>')).status).toBe(400);
+  });
+
+  it("when a genuine-looking message (the connected org's id) goes to the bare path or a wrong secret, then 404 and nothing is queued", async () => {
+    // An id that is in no record: a forged message that got through would still queue a job.
+    const forged = buildOutboundMessage({ orgId: fake.orgId, notifications: [{ id: '04l00000000000FAAA', sObject: { type: 'Contact', Id: '003000000000F00AAA' } }] });
+    const before = jobs();
+    const bare = await postXml(forged, `${t.url}/webhooks/salesforce`);
+    expect(bare.status).toBe(404);
+    const token = new URL(webhook()).pathname.split('/').pop()!;
+    const wrong = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+    for (const path of [wrong, 'x'.repeat(43), token.slice(1), `${token}x`, '']) {
+      const res = await postXml(forged, `${t.url}/webhooks/salesforce/${path}`);
+      expect(res.status, path).toBe(404);
+      expect(isAck(res.status, res.body)).toBe(false);
+    }
+    expect(jobs()).toBe(before);
+  });
+
+  it('when the admin rotates the endpoint, then the old URL answers 404 and the new one is listed and works', async () => {
+    const old = webhook();
+    const conn = t.services.repos.connections.get(connectionId)!;
+    const rotated = t.services.outboundEndpoints.rotate(conn);
+    expect(rotated).not.toBe(t.services.config.PUBLIC_URL + new URL(old).pathname);
+    expect(rotated).toMatch(/^https:\/\/crm-enrich\.test\/webhooks\/salesforce\/[A-Za-z0-9_-]{43}$/);
+    const xml = buildOutboundMessage({ orgId: fake.orgId, notifications: [{ id: '04l00000000000RAAA', sObject: { type: 'Contact', Id: '003000000000R00AAA' } }] });
+    expect((await postXml(xml, old)).status).toBe(404);
+    const before = jobs();
+    expect(isAck(200, (await postXml(xml)).body)).toBe(true);
+    expect(jobs()).toBe(before + 1);
+    // Stored as a hash for the lookup and encrypted for display, never in the clear.
+    const row = t.services.repos.connections.get(connectionId)!;
+    const secret = webhook().split('/').pop()!;
+    expect(row.inbound_token_hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    expect(row.inbound_token_enc).toMatch(/^v1\./);
+    expect(JSON.stringify(row)).not.toContain(secret);
   });
 
   it('when the same Outbound Message is delivered twice (and again later), then the record is enriched and charged once', async () => {

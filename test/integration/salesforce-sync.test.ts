@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceFake, type SalesforceFake, type SalesforceFakeOptions } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { importPeople, installCrm, salesforceEnv } from '../helpers/crm.js';
+import { importPeople, installCrm, outboundUrl, salesforceEnv } from '../helpers/crm.js';
 import { fixedClock, type Clock } from '../../src/lib/clock.js';
 import type { JobRow } from '../../src/jobs/queue.js';
 
@@ -112,7 +112,7 @@ describe('Salesforce with refresh-token rotation', () => {
       const ids = contacts(s, 5, `rotate${round}-`);
       s.fake.expireAccessTokens();
       s.fake.resetRequests();
-      for (const id of ids) await s.fake.sendOutboundMessage(`${s.t.url}/webhooks/salesforce`, 'Contact', [id]);
+      for (const id of ids) await s.fake.sendOutboundMessage(outboundUrl(s.t, s.connectionId), 'Contact', [id]);
       await drain(s);
       for (const id of ids) expect(s.fake.getRecord(id)!['Enrichment_Source__c'], `round ${round}`).toBe('dataset');
       expect(tokenRefreshes(s.fake)).toBe(1);
@@ -211,7 +211,7 @@ describe('Salesforce daily API budget', () => {
     const ids = contacts(s, 3, 'obm-budget');
     s.fake.setApiUsage(0.9 * s.fake.apiUsage().limit);
     s.fake.resetRequests();
-    for (const id of ids) expect((await s.fake.sendOutboundMessage(`${s.t.url}/webhooks/salesforce`, 'Contact', [id])).status).toBe(200);
+    for (const id of ids) expect((await s.fake.sendOutboundMessage(outboundUrl(s.t, s.connectionId), 'Contact', [id])).status).toBe(200);
     await drain(s); // the first call reports the usage; the jobs are parked
     await drain(s);
     const parked = s.t.services.db.prepare(`SELECT state, attempts, run_at FROM jobs WHERE name = 'contact.enrich' AND state != 'succeeded'`).all() as { state: string; attempts: number; run_at: number }[];

@@ -76,7 +76,18 @@ export interface ConnectionDetail {
   schedules: ScheduleRow[];
   provision: ProvisionReport | null;
   objectTypes: readonly ObjectType[];
+  /** Salesforce: the connection's own Outbound Message endpoint. */
+  outboundMessageUrl: string | null;
   csrf: string;
+}
+
+function outboundBlock(url: string, rotate: Html): Html {
+  return html`<h2>Outbound Messages</h2>
+  <p>Point the Outbound Message of your Salesforce flow (Contact and Lead) at this URL. It is a secret of this
+    connection: messages sent anywhere else are refused.</p>
+  <p><label for="outbound-url" class="lbl">Endpoint URL</label>
+    <input id="outbound-url" class="mono" type="text" readonly value="${url}"></p>
+  ${rotate}`;
 }
 
 export function connectionView(d: ConnectionDetail): Html {
@@ -128,6 +139,13 @@ export function connectionView(d: ConnectionDetail): Html {
           <input id="enrich-id" name="contactId" type="text" required maxlength="64" pattern="[A-Za-z0-9]+" inputmode="text"></div>
         <div class="field"><button type="submit">Enrich</button></div>
       </form>`
+    : ''}
+
+  ${d.outboundMessageUrl
+    ? outboundBlock(
+        d.outboundMessageUrl,
+        action('rotate-endpoint', 'Rotate the URL', { cls: 'secondary', confirm: 'Make a new URL? The current one stops working at once.' }),
+      )
     : ''}
 
   <h2>Last syncs</h2>

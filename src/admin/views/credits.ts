@@ -97,14 +97,22 @@ export function creditsView(o: { period: Period; now: number; accounts: AccountC
   <p class="hint">A limit of 0 means no limit. An account over its limit gets 402 from the API, and its CRM jobs wait until the next month.</p>`;
 }
 
-/** RFC 4180 CSV: one line per account and day. Cells starting with = + - @ are prefixed so spreadsheets do not
- * run them as formulas (account names are typed by people). */
+/**
+ * One RFC 4180 cell. Text a spreadsheet could evaluate (leading = + - @, the ; that some locales treat as a
+ * separator before a formula, tab or CR, also after leading blanks) is prefixed with ' and quoted, so it is shown
+ * as text, never run. Numbers are ours and pass as they are.
+ */
+export function csvCell(v: string | number): string {
+  if (typeof v === 'number') return String(v);
+  let s = v;
+  const risky = /^[\s\u00a0]*[=+\-@;\t\r\uff1d\uff0b\uff0d\uff20]/.test(s);
+  if (risky) s = `'${s}`;
+  return risky || /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV: one line per account and day (account names are typed by people: every cell goes through csvCell). */
 export function creditsCsv(daily: CreditDayRow[]): string {
-  const cell = (v: string | number) => {
-    let s = String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
+  const cell = csvCell;
   const lines = [['day', 'account', 'account_id', 'requests', 'found', 'cache_hits', 'credits'].join(',')];
   for (const d of daily) lines.push([d.day, d.account, d.account_id, d.requests, d.found, d.cache_hits, d.credits].map(cell).join(','));
   return `${lines.join('\r\n')}\r\n`;
