@@ -28,6 +28,7 @@ import { createConnectionsRepo } from './db/connections.repo.js';
 import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
 import { createContactsRepo } from './db/contacts.repo.js';
 import { createSyncRunsRepo } from './db/sync-runs.repo.js';
+import { createAdminRepo } from './db/admin.repo.js';
 import { createQueue, type Queue } from './jobs/queue.js';
 import { createWorker, type Worker } from './jobs/worker.js';
 import { createContextRegistry, type ContextRegistry } from './sync/context.js';
@@ -59,6 +60,7 @@ export interface Services {
     connections: ReturnType<typeof createConnectionsRepo>;
     contacts: ReturnType<typeof createContactsRepo>;
     runs: ReturnType<typeof createSyncRunsRepo>;
+    admin: ReturnType<typeof createAdminRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -104,6 +106,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     connections: createConnectionsRepo(db, cipher),
     contacts: createContactsRepo(db),
     runs: createSyncRunsRepo(db),
+    admin: createAdminRepo(db),
   };
   const providers = buildProviders(config, repos.dataset, opts.fetchImpl);
   const enricher = createEnricher({
@@ -304,7 +307,19 @@ export async function serve(
         now: () => services.clock.now(),
         onQueued: () => worker?.poke(),
       }),
-      adminRoutes({ services }),
+      adminRoutes({
+        config,
+        log,
+        clock: services.clock,
+        repos,
+        connectors: services.connectors,
+        queue: services.queue,
+        registry: services.registry,
+        runService: services.runService,
+        pipeline: services.pipeline,
+        install: services.install,
+        activeProviders: enricher.activeProviders,
+      }),
       ...(opts.routers ?? []),
     ],
   });

@@ -16,7 +16,7 @@ import { crmName } from './views/common.js';
 const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
 
 export function connectorInfo(ctx: AdminContext, crm: CrmKind): ConnectorInfo {
-  const configured = ctx.services.connectors[crm].configured;
+  const configured = ctx.deps.connectors[crm].configured;
   const vars = crm === 'hubspot' ? 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' : 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
   return { crm, configured, reason: configured ? null : `Not available: set ${vars} (see the README) and restart.` };
 }
@@ -24,7 +24,7 @@ export function connectorInfo(ctx: AdminContext, crm: CrmKind): ConnectorInfo {
 /** The connection named in the path, with its account name, or a 404 page. */
 export function findConnection(ctx: AdminContext, req: Request, res: Response): (ConnectionRow & { account_name: string }) | undefined {
   const id = String(req.params.id ?? '');
-  const row = ctx.services.repos.connections.list().find((c) => c.id === id);
+  const row = ctx.deps.repos.connections.list().find((c) => c.id === id);
   if (!row) {
     ctx.render(req, res, { title: 'Not found', nav: 'connections', status: 404, body: notFoundBody() });
     return undefined;
@@ -38,7 +38,7 @@ function notFoundBody() {
 
 /** A CRM call that says the grant is gone marks the connection, as the worker does. */
 export function noteReauth(ctx: AdminContext, connectionId: string, err: unknown): void {
-  if (err instanceof ReauthRequiredError) ctx.services.repos.connections.setStatus(connectionId, 'reconnect_needed', errorMessage(err));
+  if (err instanceof ReauthRequiredError) ctx.deps.repos.connections.setStatus(connectionId, 'reconnect_needed', errorMessage(err));
 }
 
 const ConnectForm = z.object({ crm: z.enum(['hubspot', 'salesforce']), account: z.string().trim().max(100).optional() });
@@ -49,8 +49,8 @@ const EnrichForm = z.object({
 });
 
 export function connectionRoutes(r: Router, ctx: AdminContext): void {
-  const { services } = ctx;
-  const { connections } = services.repos;
+  const { deps } = ctx;
+  const { connections } = deps.repos;
 
   r.get('/connections', (req, res) => {
     ctx.render(req, res, {
@@ -66,7 +66,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const f = ConnectForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/connections', { kind: 'error', message: firstIssue(f.error) });
     try {
-      res.redirect(303, services.install.begin(f.data.crm, f.data.account ? f.data.account : null));
+      res.redirect(303, deps.install.begin(f.data.crm, f.data.account ? f.data.account : null));
     } catch (err) {
       if (!(err instanceof InstallError)) throw err;
       ctx.done(req, res, '/admin/connections', { kind: 'error', message: err.message });
@@ -85,8 +85,8 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
       body: connectionView({
         conn,
         connector: connectorInfo(ctx, conn.crm),
-        runs: services.repos.runs.recent(conn.id, 10),
-        schedules: services.repos.runs.schedulesOf(conn.id),
+        runs: deps.repos.runs.recent(conn.id, 10),
+        schedules: deps.repos.runs.schedulesOf(conn.id),
         provision: connections.provision(conn.id),
         objectTypes: conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead'],
         csrf: s.csrf,
@@ -101,7 +101,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const f = SyncForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
     if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'This connection is disconnected.' });
-    const { run, created } = services.runService.startRun(conn.id, f.data.mode, 'admin');
+    const { run, created } = deps.runService.startRun(conn.id, f.data.mode, 'admin');
     const waiting = conn.status === 'connected' ? '' : ` It will start once the connection is ${conn.status === 'paused' ? 'resumed' : 'reconnected'}.`;
     ctx.done(req, res, back, {
       kind: 'ok',
@@ -132,7 +132,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (!conn) return;
     const back = adminPath('connections', conn.id);
     try {
-      const report = await services.install.provision(conn.id);
+      const report = await deps.install.provision(conn.id);
       const problems = [...report.missing.map((m) => `${m.objectType} ${m.name}: ${m.reason}`), ...report.warnings];
       ctx.done(req, res, back, {
         kind: problems.length ? 'error' : 'ok',
@@ -141,7 +141,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
       });
     } catch (err) {
       noteReauth(ctx, conn.id, err);
-      services.log.warn({ err, connection: conn.id }, 'reprovisioning from the admin page failed');
+      deps.log.warn({ err, connection: conn.id }, 'reprovisioning from the admin page failed');
       ctx.done(req, res, back, { kind: 'error', message: `Provisioning failed: ${errorMessage(err)}` });
     }
   });
@@ -154,8 +154,8 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
     // A key of its own: the webhook key of a contact is taken for good once it was enriched, and an admin asking
     // again means "again".
-    const now = services.clock.now();
-    const { id } = services.queue.enqueue(CONTACT_ENRICH, { objectType: f.data.objectType, contactId: f.data.contactId, source: 'admin' }, {
+    const now = deps.clock.now();
+    const { id } = deps.queue.enqueue(CONTACT_ENRICH, { objectType: f.data.objectType, contactId: f.data.contactId, source: 'admin' }, {
       connectionId: conn.id,
       dedupeKey: `admin:${conn.id}:${f.data.objectType}:${f.data.contactId}:${now}`,
     });
@@ -170,15 +170,15 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     let revokeProblem: string | null = null;
     try {
       const tokens = connections.tokens(conn.id);
-      if (tokens.refreshToken || tokens.accessToken) await services.connectors[conn.crm].revoke(tokens);
+      if (tokens.refreshToken || tokens.accessToken) await deps.connectors[conn.crm].revoke(tokens);
     } catch (err) {
       // The local side is cut either way: tokens are forgotten below, so nothing here can use them again.
       revokeProblem = errorMessage(err);
-      services.log.warn({ err, connection: conn.id }, 'token revocation failed at disconnect');
+      deps.log.warn({ err, connection: conn.id }, 'token revocation failed at disconnect');
     }
     connections.saveTokens(conn.id, { accessToken: '', refreshToken: '', expiresAt: null });
     connections.setStatus(conn.id, 'disconnected', 'disconnected from the admin page');
-    services.registry.invalidate(conn.id);
+    deps.registry.invalidate(conn.id);
     ctx.done(req, res, back, {
       kind: revokeProblem ? 'error' : 'ok',
       message: revokeProblem
@@ -194,7 +194,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
       return ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message: 'Disconnect the connection before deleting it.' });
     }
     connections.delete(conn.id);
-    services.registry.invalidate(conn.id);
+    deps.registry.invalidate(conn.id);
     ctx.done(req, res, '/admin/connections', { kind: 'ok', message: `${crmName(conn.crm)} ${conn.external_id} and its history were deleted.` });
   });
 }

@@ -5,7 +5,7 @@ import { adminPath, html, type Html } from '../html.js';
 import { crmName, num, statusBadge, table } from './common.js';
 
 export interface DashboardData {
-  activeProviders: string[];
+  activeProviders: readonly string[];
   connections: (ConnectionRow & { account_name: string })[];
   jobs: JobCounts;
   creditsThisMonth: { account: string; credits: number; limit: number }[];
