@@ -38,6 +38,7 @@ import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
 import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
+import { createConnectionService, type ConnectionService } from './sync/connections.js';
 import { adminRoutes } from './admin/routes.js';
 import { createHubSpotConnector } from '../connectors/hubspot/index.js';
 import { createSalesforceConnector } from '../connectors/salesforce/index.js';
@@ -72,6 +73,8 @@ export interface Services {
   pipeline: Pipeline;
   scheduler: Scheduler;
   install: InstallService;
+  /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves: the admin pages and the CLI alike. */
+  connectionOps: ConnectionService;
   /** A worker for every job kind (the server starts it; the CLI drains one run with it). */
   createWorker(opts?: { names?: readonly string[]; concurrency?: number; leaseMs?: number }): Worker;
   close(): void;
@@ -182,6 +185,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     clock,
     log,
   });
+  const connectionOps = createConnectionService({ connections: repos.connections, connectors, registry, log });
   const handlers = {
     [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox }),
     [SYNC_RUN]: runService.handler,
@@ -207,6 +211,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     pipeline,
     scheduler,
     install,
+    connectionOps,
     createWorker: (o = {}) =>
       createWorker({
         queue,
@@ -216,10 +221,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
         leaseMs: o.leaseMs ?? opts.leaseMs ?? 30_000,
         ...(o.names ? { names: o.names } : {}),
         onJobFinished: (name, outcome) => metrics.jobFinished(name, outcome),
-        onReauthNeeded: (connectionId, reason) => {
-          repos.connections.setStatus(connectionId, 'reconnect_needed', reason);
-          log.warn({ connection: connectionId, reason }, 'connection needs to be reconnected; its jobs wait');
-        },
+        onReauthNeeded: (connectionId, reason) => connectionOps.markReauthNeeded(connectionId, reason),
       }),
     close: () => {
       if (hotDb !== db) hotDb.close();
@@ -313,6 +315,7 @@ export async function serve(
         clock: services.clock,
         repos,
         connectors: services.connectors,
+        connectionOps: services.connectionOps,
         queue: services.queue,
         registry: services.registry,
         runService: services.runService,

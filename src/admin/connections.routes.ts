@@ -7,7 +7,7 @@ import type { ConnectionRow } from '../db/connections.repo.js';
 import { InstallError } from '../sync/install.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { CONTACT_ENRICH } from '../sync/handlers.js';
-import { ReauthRequiredError } from '../lib/errors.js';
+import { ConnectionOpError } from '../sync/connections.js';
 import { adminPath, html } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
 import { connectionView, connectionsListView, type ConnectorInfo } from './views/connections.js';
@@ -34,11 +34,6 @@ export function findConnection(ctx: AdminContext, req: Request, res: Response): 
 
 function notFoundBody() {
   return html`<h1>Connection not found</h1><p><a href="/admin/connections">Back to the connections</a></p>`;
-}
-
-/** A CRM call that says the grant is gone marks the connection, as the worker does. */
-export function noteReauth(ctx: AdminContext, connectionId: string, err: unknown): void {
-  if (err instanceof ReauthRequiredError) ctx.deps.repos.connections.setStatus(connectionId, 'reconnect_needed', errorMessage(err));
 }
 
 const ConnectForm = z.object({ crm: z.enum(['hubspot', 'salesforce']), account: z.string().trim().max(100).optional() });
@@ -113,18 +108,18 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
-    if (conn.status !== 'connected') return ctx.done(req, res, back, { kind: 'error', message: 'Only a connected CRM can be paused.' });
-    connections.setStatus(conn.id, 'paused', 'paused from the admin page');
-    ctx.done(req, res, back, { kind: 'ok', message: 'Paused: no sync or enrichment runs for this connection until you resume it.' });
+    if (!refused(() => deps.connectionOps.pause(conn.id, 'the admin page'), (message) => ctx.done(req, res, back, { kind: 'error', message }))) {
+      ctx.done(req, res, back, { kind: 'ok', message: 'Paused: no sync or enrichment runs for this connection until you resume it.' });
+    }
   });
 
   r.post('/connections/:id/resume', (req, res) => {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
-    if (conn.status !== 'paused') return ctx.done(req, res, back, { kind: 'error', message: 'Only a paused connection can be resumed.' });
-    connections.setStatus(conn.id, 'connected');
-    ctx.done(req, res, back, { kind: 'ok', message: 'Resumed: queued work runs now.' });
+    if (!refused(() => deps.connectionOps.resume(conn.id, 'the admin page'), (message) => ctx.done(req, res, back, { kind: 'error', message }))) {
+      ctx.done(req, res, back, { kind: 'ok', message: 'Resumed: queued work runs now.' });
+    }
   });
 
   r.post('/connections/:id/provision', async (req, res) => {
@@ -140,7 +135,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         ...(problems.length ? { details: problems } : {}),
       });
     } catch (err) {
-      noteReauth(ctx, conn.id, err);
+      deps.connectionOps.noteReauth(conn.id, err);
       deps.log.warn({ err, connection: conn.id }, 'reprovisioning from the admin page failed');
       ctx.done(req, res, back, { kind: 'error', message: `Provisioning failed: ${errorMessage(err)}` });
     }
@@ -166,19 +161,13 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
-    if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'Already disconnected.' });
-    let revokeProblem: string | null = null;
+    let revokeProblem: string | null;
     try {
-      const tokens = connections.tokens(conn.id);
-      if (tokens.refreshToken || tokens.accessToken) await deps.connectors[conn.crm].revoke(tokens);
+      ({ revokeProblem } = await deps.connectionOps.disconnect(conn.id, 'the admin page'));
     } catch (err) {
-      // The local side is cut either way: tokens are forgotten below, so nothing here can use them again.
-      revokeProblem = errorMessage(err);
-      deps.log.warn({ err, connection: conn.id }, 'token revocation failed at disconnect');
+      if (!(err instanceof ConnectionOpError)) throw err;
+      return ctx.done(req, res, back, { kind: 'error', message: err.message });
     }
-    connections.saveTokens(conn.id, { accessToken: '', refreshToken: '', expiresAt: null });
-    connections.setStatus(conn.id, 'disconnected', 'disconnected from the admin page');
-    deps.registry.invalidate(conn.id);
     ctx.done(req, res, back, {
       kind: revokeProblem ? 'error' : 'ok',
       message: revokeProblem
@@ -190,11 +179,19 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
   r.post('/connections/:id/delete', (req, res) => {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
-    if (conn.status !== 'disconnected') {
-      return ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message: 'Disconnect the connection before deleting it.' });
-    }
-    connections.delete(conn.id);
-    deps.registry.invalidate(conn.id);
+    if (refused(() => deps.connectionOps.delete(conn.id), (message) => ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message }))) return;
     ctx.done(req, res, '/admin/connections', { kind: 'ok', message: `${crmName(conn.crm)} ${conn.external_id} and its history were deleted.` });
   });
+}
+
+/** Runs a connection operation; a refusal goes to `onRefusal` (a flash) and true is returned. */
+function refused(op: () => unknown, onRefusal: (message: string) => void): boolean {
+  try {
+    op();
+    return false;
+  } catch (err) {
+    if (!(err instanceof ConnectionOpError)) throw err;
+    onRefusal(err.message);
+    return true;
+  }
 }

@@ -2,7 +2,7 @@
 // page or redirect after a POST with a flash message.
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { scrub } from '../lib/logger.js';
+import { reasonOf } from '../sync/connections.js';
 import type { AdminSession, Sessions } from './auth.js';
 import type { AdminDeps } from './deps.js';
 import type { Html } from './html.js';
@@ -63,6 +63,4 @@ export function firstIssue(err: z.ZodError): string {
 }
 
 /** An error as a sentence for the page, with anything token-like scrubbed (CRM errors can quote URLs). */
-export function errorMessage(err: unknown): string {
-  return scrub(err instanceof Error ? err.message : String(err)).slice(0, 500);
-}
+export const errorMessage = reasonOf;

@@ -12,6 +12,7 @@ import type { SyncRunsRepo } from '../db/sync-runs.repo.js';
 import type { Queue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { ConnectionService } from '../sync/connections.js';
 import type { ContextRegistry } from '../sync/context.js';
 import type { InstallService } from '../sync/install.js';
 import type { Pipeline } from '../sync/pipeline.js';
@@ -33,10 +34,13 @@ export interface AdminDeps {
     settings: SettingsRepo;
     runs: SyncRunsRepo;
   };
-  /** Whether each CRM is configured (the connect buttons), and revocation at disconnect. */
-  connectors: Record<CrmKind, Pick<Connector, 'configured' | 'revoke'>>;
+  /** Whether each CRM is configured (the connect buttons). */
+  connectors: Record<CrmKind, Pick<Connector, 'configured'>>;
+  /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves (shared with the CLI). */
+  connectionOps: ConnectionService;
   queue: Pick<Queue, 'enqueue' | 'retryDead'>;
-  registry: Pick<ContextRegistry, 'get' | 'invalidate'>;
+  /** The connection's CRM session, settings and fields (the mapping page). */
+  registry: Pick<ContextRegistry, 'get'>;
   runService: Pick<RunService, 'startRun'>;
   /** The dry run of a mapping on one record. */
   pipeline: Pick<Pipeline, 'preview'>;

@@ -6,7 +6,7 @@ import type { ConnectionRow } from '../db/connections.repo.js';
 import { mappedFields } from '../sync/pipeline.js';
 import { adminPath } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
-import { findConnection, noteReauth } from './connections.routes.js';
+import { findConnection } from './connections.routes.js';
 import { checkMapping, formOf, PreviewForm, readMappingForm } from './mapping-form.js';
 import { mappingView, type MappingForm, type PreviewResult } from './views/mapping.js';
 
@@ -27,7 +27,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
       try {
         out.set(t, [...(await c.fields(t)).values()]);
       } catch (err) {
-        noteReauth(ctx, conn.id, err);
+        deps.connectionOps.noteReauth(conn.id, err);
         out.set(t, { error: errorMessage(err) });
       }
     }
@@ -65,8 +65,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
     const checked = await checkMapping(form, objectTypesOf(conn), (t) => c.fields(t));
     // Re-render with what was typed, so a mistake does not cost the admin the whole form.
     if (!checked.ok) return show(req, res, conn, { form, errors: checked.errors, status: 422 });
-    deps.repos.connections.setSettings(conn.id, JSON.stringify(checked.settings));
-    deps.registry.invalidate(conn.id);
+    deps.connectionOps.saveSettings(conn.id, checked.settings);
     deps.log.info({ connection: conn.id, mappings: checked.settings.mappings.length }, 'field mapping changed on the admin page');
     ctx.done(req, res, `${adminPath('connections', conn.id)}/mapping`, {
       kind: 'ok',
@@ -105,7 +104,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
         }
       }
     } catch (err) {
-      noteReauth(ctx, conn.id, err);
+      deps.connectionOps.noteReauth(conn.id, err);
       preview = { ...base, message: `The CRM could not be read: ${errorMessage(err)}` };
     }
     await show(req, res, conn, { preview });
