@@ -11,7 +11,7 @@ import { createProgress } from './lib/progress.js';
 import { sleep } from './lib/clock.js';
 import { SYNC_MODES } from './sync/runs.js';
 import { ConnectionOpError } from './sync/connections.js';
-import type { RunCounts, SyncMode } from './db/sync-runs.repo.js';
+import type { SyncMode } from './db/sync-runs.repo.js';
 
 class UsageError extends Error {}
 class CommandError extends Error {}
@@ -172,8 +172,7 @@ const COMMANDS: Record<string, Handler> = {
       for (;;) {
         await worker.drain({ jobId, signal: stop.signal });
         const r = s.repos.runs.get(run.id)!;
-        const counts = JSON.parse(r.counts_json) as RunCounts;
-        progress.update(counts.checked, r.total);
+        progress.update(r.counts.checked, r.total);
         if (r.state === 'succeeded' || r.state === 'failed' || stop.signal.aborted) break;
         const job = s.queue.get(jobId);
         if (job?.state === 'dead') break;
@@ -185,7 +184,7 @@ const COMMANDS: Record<string, Handler> = {
       progress.finish();
     }
     const r = s.repos.runs.get(run.id)!;
-    const counts = JSON.parse(r.counts_json) as RunCounts;
+    const { counts } = r;
     const state = stop.signal.aborted && r.state === 'running' ? 'interrupted' : r.state;
     out.stdout(`${JSON.stringify({ run_id: r.id, connection_id: connectionId, mode, state, ...counts, error: r.error })}\n`);
     if (state !== 'succeeded') {

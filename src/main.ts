@@ -191,7 +191,9 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     [SYNC_RUN]: runService.handler,
   };
   metrics.gauge('jobs', 'Jobs by state', ['state'], () =>
-    (db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`).all() as { state: string; n: number }[]).map((r) => ({ labels: { state: r.state }, value: r.n })),
+    Object.entries(queue.counts())
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => ({ labels: { state }, value: n })),
   );
 
   return {

@@ -38,7 +38,7 @@ export interface AdminDeps {
   connectors: Record<CrmKind, Pick<Connector, 'configured'>>;
   /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves (shared with the CLI). */
   connectionOps: ConnectionService;
-  queue: Pick<Queue, 'enqueue' | 'retryDead'>;
+  queue: Pick<Queue, 'enqueue' | 'retryDead' | 'counts' | 'recent' | 'inState'>;
   /** The connection's CRM session, settings and fields (the mapping page). */
   registry: Pick<ContextRegistry, 'get'>;
   runService: Pick<RunService, 'startRun'>;

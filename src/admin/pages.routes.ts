@@ -46,7 +46,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
       body: dashboardView({
         activeProviders: deps.activeProviders,
         connections: repos.connections.list(),
-        jobs: repos.admin.jobCounts(),
+        jobs: deps.queue.counts(),
         creditsThisMonth: month.map((a) => ({ account: a.account, credits: a.credits, limit: repos.accounts.byId(a.account_id)?.monthly_credit_limit ?? 0 })),
         monthLabel: new Date(now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
       }),
@@ -170,7 +170,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     ctx.render(req, res, {
       title: 'Activity',
       nav: 'activity',
-      body: activityView({ dead: repos.admin.deadJobs(), recent: deps.repos.admin.recentJobs(50), audit: deps.repos.admin.searchAudit(email), email, csrf: ctx.session(req).csrf }),
+      body: activityView({ dead: deps.queue.inState('dead'), recent: deps.queue.recent(50), audit: repos.admin.searchAudit(email), email, csrf: ctx.session(req).csrf }),
     });
   });
 

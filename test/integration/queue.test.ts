@@ -124,7 +124,7 @@ describe('the worker', () => {
           batchSize: 10,
           async run(jobs) {
             return jobs.map((j) => {
-              const k = (JSON.parse(j.payload_json) as { k: string }).k;
+              const k = (j.payload as { k: string }).k;
               if (k === 'ok') return { id: j.id, outcome: 'succeeded' as const };
               const error =
                 k === 'retry' ? new RetryAfterError('rate_limited', 'slow down', 1000) : k === 'fatal' ? new NonRetryableError('bad', 'bad input') : new ReauthRequiredError('invalid_grant', 'revoked');

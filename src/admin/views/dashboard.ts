@@ -1,6 +1,6 @@
 // The dashboard: what is running, what needs attention, what it costs this month.
 import type { ConnectionRow } from '../../db/connections.repo.js';
-import type { JobCounts } from '../../db/admin.repo.js';
+import type { JobCounts } from '../../jobs/queue.js';
 import { adminPath, html, type Html } from '../html.js';
 import { crmName, num, statusBadge, table } from './common.js';
 
