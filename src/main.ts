@@ -100,13 +100,13 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const cipher = createCipher(loadEncryptionKey(config, dbPath, log));
   const metrics = createMetrics();
   const repos = {
-    accounts: createAccountsRepo(db),
-    apiKeys: createApiKeysRepo(hotDb, { memoize: hotDb !== db }),
+    accounts: createAccountsRepo(db, clock),
+    apiKeys: createApiKeysRepo(hotDb, clock, { memoize: hotDb !== db }),
     cache: createProfileCacheRepo(hotDb, { memoize: hotDb !== db }),
     ledger: createLedgerRepo(hotDb),
     dataset: createDatasetRepo(db),
     settings: createSettingsRepo(db),
-    connections: createConnectionsRepo(db, cipher),
+    connections: createConnectionsRepo(db, cipher, clock),
     contacts: createContactsRepo(db),
     runs: createSyncRunsRepo(db),
     admin: createAdminRepo(db),

@@ -2,6 +2,7 @@
 import type { Db } from './open.js';
 import { newId } from './ids.js';
 import type { Cipher } from '../lib/crypto.js';
+import type { Clock } from '../lib/clock.js';
 import type { CrmKind, ProvisionReport, TokenSet } from '../../connectors/types.js';
 
 export type ConnectionStatus = 'connected' | 'reconnect_needed' | 'paused' | 'disconnected';
@@ -20,11 +21,12 @@ export interface ConnectionRow {
   refresh_lock_until: number | null;
   settings_json: string;
   provision_json: string | null;
-  created_at: string;
-  updated_at: string;
+  /** Epoch ms, like every time in the database. */
+  created_at: number;
+  updated_at: number;
 }
 
-export function createConnectionsRepo(db: Db, cipher: Cipher) {
+export function createConnectionsRepo(db: Db, cipher: Cipher, clock: Clock) {
   const byId = db.prepare<[string], ConnectionRow>('SELECT * FROM connections WHERE id = ?');
   const byExternal = db.prepare<[string, string], ConnectionRow>('SELECT * FROM connections WHERE crm = ? AND external_id = ?');
   const list = db.prepare<[], ConnectionRow & { account_name: string }>(
@@ -48,7 +50,7 @@ export function createConnectionsRepo(db: Db, cipher: Cipher) {
   const unlock = db.prepare('UPDATE connections SET refresh_lock_until = NULL WHERE id = ?');
   const del = db.prepare('DELETE FROM connections WHERE id = ?');
 
-  const now = () => new Date().toISOString();
+  const now = () => clock.now();
 
   return {
     get: (id: string) => byId.get(id),
@@ -97,7 +99,7 @@ export function createConnectionsRepo(db: Db, cipher: Cipher) {
       return row?.provision_json ? (JSON.parse(row.provision_json) as ProvisionReport) : null;
     },
     /** Cross-process refresh lock (a lease, so a crashed holder frees it). */
-    tryLock(id: string, ms: number, at = Date.now()): boolean {
+    tryLock(id: string, ms: number, at = clock.now()): boolean {
       return lock.run(at + ms, id, at).changes > 0;
     },
     unlock(id: string): void {
