@@ -16,7 +16,7 @@ import { createDatasetProvider } from './enrichment/providers/dataset.js';
 import { createPeopleDataLabsProvider } from './enrichment/providers/peopledatalabs.js';
 import { createApolloProvider } from './enrichment/providers/apollo.js';
 import type { Provider } from './enrichment/providers/types.js';
-import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
+import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -50,7 +50,6 @@ export interface Services {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
-  cipher: Cipher;
   repos: {
     accounts: ReturnType<typeof createAccountsRepo>;
     apiKeys: ReturnType<typeof createApiKeysRepo>;
@@ -76,7 +75,7 @@ export interface Services {
   /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves: the admin pages and the CLI alike. */
   connectionOps: ConnectionService;
   /** A worker for every job kind (the server starts it; the CLI drains one run with it). */
-  createWorker(opts?: { names?: readonly string[]; concurrency?: number; leaseMs?: number }): Worker;
+  createWorker(opts?: { concurrency?: number; leaseMs?: number }): Worker;
   close(): void;
 }
 
@@ -202,7 +201,6 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     log,
     clock,
     metrics,
-    cipher,
     repos,
     providers,
     enricher,
@@ -221,7 +219,6 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
         log,
         concurrency: o.concurrency ?? config.WORKER_CONCURRENCY,
         leaseMs: o.leaseMs ?? opts.leaseMs ?? 30_000,
-        ...(o.names ? { names: o.names } : {}),
         onJobFinished: (name, outcome) => metrics.jobFinished(name, outcome),
         onReauthNeeded: (connectionId, reason) => connectionOps.markReauthNeeded(connectionId, reason),
       }),
@@ -282,7 +279,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP server (and, as they land, the worker and the scheduler). */
+/** Starts the HTTP server, and unless told otherwise the job worker and the scheduler. */
 export async function serve(
   services: Services,
   opts: { port?: number; host?: string; worker?: boolean; scheduler?: boolean; announce?: boolean; routers?: import('express').Router[] } = {},

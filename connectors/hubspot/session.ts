@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Clock } from '../../src/lib/clock.js';
 import { NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import type {
   ContactRef,
   CreatedSincePage,
@@ -60,19 +61,6 @@ function decodeCursor(s: string): SinceCursor {
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 

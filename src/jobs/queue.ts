@@ -64,8 +64,6 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Batch size per job name (contact jobs are claimed up to 100 at a time; runs one by one). */
   batchSize: (name: string) => number;
-  /** Only these job names (the CLI claims only its own run). */
-  names?: readonly string[];
   /** Only this job id. */
   jobId?: number;
 }
@@ -97,14 +95,6 @@ export function createQueue(db: Db, opts: QueueOptions) {
               SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))
       ORDER BY j.run_at, j.id LIMIT 1`,
   );
-  const candidateNamed = (names: readonly string[]) =>
-    db.prepare<unknown[], { connection_id: string | null; name: string }>(
-      `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
-        WHERE j.state IN ('queued', 'retry') AND j.run_at <= ? AND j.name IN (${names.map(() => '?').join(',')})
-          AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
-                SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))
-        ORDER BY j.run_at, j.id LIMIT 1`,
-    );
   const candidateById = db.prepare<[number, number, number], { connection_id: string | null; name: string }>(
     `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
       WHERE j.id = ? AND j.state IN ('queued', 'retry') AND j.run_at <= ?
@@ -195,9 +185,7 @@ export function createQueue(db: Db, opts: QueueOptions) {
           const c =
             o.jobId !== undefined
               ? candidateById.get(o.jobId, now, now)
-              : o.names
-                ? candidateNamed(o.names).get(now, ...o.names, now)
-                : candidate.get(now, now);
+              : candidate.get(now, now);
           if (!c) return [];
           const rows = o.jobId !== undefined ? [get.get(o.jobId)!] : readyOf.all(c.connection_id, c.name, now, Math.max(1, o.batchSize(c.name)));
           for (const job of rows) {

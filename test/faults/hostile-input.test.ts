@@ -1,4 +1,4 @@
-// Issue 7, part 5: 1,000 generated malformed or hostile requests spread over every public route, sent as raw
+// 1,000 generated malformed or hostile requests spread over every public route, sent as raw
 // bytes (fetch would refuse or repair most of them). The PRNG seed is printed; FAULTS_SEED=<n> replays a run.
 // Per request: an answer always comes (no reset, no truncation), never a 5xx, no stack trace or internal
 // error name in the body, no reflected markup in HTML, no header injected into the response, and the auth

@@ -1,4 +1,4 @@
-// Issue 7, part 1: the real `crm-enrich serve` process is killed with SIGKILL five times during a 2,000-contact
+// The real `crm-enrich serve` process is killed with SIGKILL five times during a 2,000-contact
 // HubSpot backfill and restarted each time. Then every contact is written, every contact is charged exactly
 // once, and the run finished `succeeded`.
 //

@@ -1,4 +1,4 @@
-// Issue 3, end to end against the stateful HubSpot fake: install, signed webhooks, the queue, the pipeline and
+// HubSpot end to end against the stateful HubSpot fake: install, signed webhooks, the queue, the pipeline and
 // batched write-back, through the real routes and the real worker.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';

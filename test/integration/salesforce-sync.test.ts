@@ -1,4 +1,4 @@
-// Issue 4, the sync runs against the stateful Salesforce fake through the real service: a 1,000-record backfill in
+// Sync runs against the stateful Salesforce fake through the real service: a 1,000-record backfill in
 // collection writes, sessions that expire mid-run (with and without refresh-token rotation) and the daily API
 // budget pause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
