@@ -8,7 +8,9 @@ import { createCaller } from './call.js';
 import { createHubSpotApi } from './client.js';
 import { SlidingWindowLimiter } from './limiter.js';
 import { createOAuth } from './oauth.js';
-import { createSession } from './session.js';
+import { createSession, HUBSPOT_OBJECT_TYPES } from './session.js';
+
+const SETUP_HINT = 'set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET';
 
 export interface HubSpotConnectorOptions {
   clientId?: string | undefined;
@@ -27,9 +29,6 @@ export interface HubSpotConnectorOptions {
   /** Metrics hook: one call per HTTP attempt, status 'ok', an HTTP status, 'timeout', 'network' or 'bad_response'. */
   onCall?: ((operation: string, status: string) => void) | undefined;
 }
-
-export { verifySignatureV3, parseWebhookBatch, webhookDedupeKey, type HubSpotWebhookEvent } from './webhook.js';
-export { ENRICHMENT_PROPERTIES, SENIORITY_LEVELS } from './provision.js';
 
 export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector {
   const clock = opts.clock ?? systemClock;
@@ -60,12 +59,14 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector
   }
 
   function requireConfigured(): void {
-    if (!configured) throw new NonRetryableError('not_configured', 'HubSpot is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET');
+    if (!configured) throw new NonRetryableError('not_configured', `HubSpot is not configured: ${SETUP_HINT}`);
   }
 
   return {
     crm: 'hubspot',
     configured,
+    setupHint: SETUP_HINT,
+    objectTypes: HUBSPOT_OBJECT_TYPES,
     usesPkce: false,
 
     authorizeUrl(p) {

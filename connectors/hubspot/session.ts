@@ -27,6 +27,9 @@ const DESCRIBE_TTL_MS = 10 * 60_000;
 /** Properties every read asks for: they fill CrmContact's own fields. */
 const BASE_PROPERTIES = ['email', 'hs_linkedin_url', 'hubspot_owner_id', 'firstname', 'lastname', 'createdate'];
 /** Search pages through at most 10,000 results per query (hubspot.md §3.3). */
+
+/** HubSpot has contacts only (leads are a contact property there, not an object we sync). */
+export const HUBSPOT_OBJECT_TYPES: readonly ObjectType[] = ['contact'];
 export const SEARCH_CEILING = 10_000;
 /** Ids kept in a createdSince cursor to skip on a restart; duplicates beyond that are harmless (writes are idempotent). */
 const MAX_TIE_IDS = 500;
@@ -161,7 +164,7 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
   }
 
   return {
-    objectTypes: ['contact'],
+    objectTypes: HUBSPOT_OBJECT_TYPES,
 
     async describe(objectType) {
       assertContact(objectType);

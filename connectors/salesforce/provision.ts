@@ -4,11 +4,11 @@
 import type { ObjectType, ProvisionReport } from '../types.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
+import { SENIORITY_LEVELS } from '../../src/lib/seniority-levels.js';
 import type { SfClient } from './client.js';
 import type { DescribeResult } from './schemas.js';
 import { soql } from './soql.js';
 
-export const SENIORITY_LEVELS = ['C-Level', 'VP', 'Director', 'Manager', 'Senior', 'Individual', 'Intern'] as const;
 export const PERMISSION_SET = 'CRM_Enrich_Fields';
 const METADATA_CHUNK = 10;
 

@@ -16,9 +16,8 @@ import { crmName } from './views/common.js';
 const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
 
 export function connectorInfo(ctx: AdminContext, crm: CrmKind): ConnectorInfo {
-  const configured = ctx.deps.connectors[crm].configured;
-  const vars = crm === 'hubspot' ? 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' : 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
-  return { crm, configured, reason: configured ? null : `Not available: set ${vars} (see the README) and restart.` };
+  const { configured, setupHint } = ctx.deps.connectors[crm];
+  return { crm, configured, reason: configured ? null : `Not available: ${setupHint} (see the README) and restart.` };
 }
 
 /** The connection named in the path, with its account name, or a 404 page. */
@@ -83,7 +82,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         runs: deps.repos.runs.recent(conn.id, 10),
         schedules: deps.repos.runs.schedulesOf(conn.id),
         provision: connections.provision(conn.id),
-        objectTypes: conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead'],
+        objectTypes: deps.connectors[conn.crm].objectTypes,
         csrf: s.csrf,
       }),
     });

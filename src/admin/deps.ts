@@ -34,8 +34,8 @@ export interface AdminDeps {
     settings: SettingsRepo;
     runs: SyncRunsRepo;
   };
-  /** Whether each CRM is configured (the connect buttons). */
-  connectors: Record<CrmKind, Pick<Connector, 'configured'>>;
+  /** Whether each CRM is configured (the connect buttons) and which record types it has (forms). */
+  connectors: Record<CrmKind, Pick<Connector, 'configured' | 'setupHint' | 'objectTypes'>>;
   /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves (shared with the CLI). */
   connectionOps: ConnectionService;
   queue: Pick<Queue, 'enqueue' | 'retryDead' | 'counts' | 'recent' | 'inState'>;

@@ -10,10 +10,10 @@ import { findConnection } from './connections.routes.js';
 import { checkMapping, formOf, PreviewForm, readMappingForm } from './mapping-form.js';
 import { mappingView, type MappingForm, type PreviewResult } from './views/mapping.js';
 
-const objectTypesOf = (conn: ConnectionRow): ObjectType[] => (conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead']);
 
 export function mappingRoutes(r: Router, ctx: AdminContext): void {
   const { deps } = ctx;
+  const objectTypesOf = (conn: ConnectionRow): readonly ObjectType[] => deps.connectors[conn.crm].objectTypes;
 
   /** The CRM's properties per object type; a failure is shown on the page instead of breaking it. */
   async function fieldsOf(conn: ConnectionRow): Promise<Map<ObjectType, FieldDef[] | { error: string }>> {

@@ -51,8 +51,7 @@ export function createInstallService(deps: InstallDeps) {
   function connector(crm: CrmKind): Connector {
     const c = deps.connectors[crm];
     if (!c.configured) {
-      const vars = crm === 'hubspot' ? 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' : 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
-      throw new InstallError(503, `${crm === 'hubspot' ? 'HubSpot' : 'Salesforce'} is not configured: set ${vars}`);
+      throw new InstallError(503, `${crm === 'hubspot' ? 'HubSpot' : 'Salesforce'} is not configured: ${c.setupHint}`);
     }
     return c;
   }
@@ -115,8 +114,7 @@ export function createInstallService(deps: InstallDeps) {
       deps.registry.invalidate(row.id);
       deps.scheduler.ensureDefaults(row.id, crm);
       // New-record polling starts now: older records are the backfill's job.
-      const hwKeys = crm === 'hubspot' ? ['contact'] : ['contact', 'lead'];
-      for (const ot of hwKeys) {
+      for (const ot of deps.connectors[crm].objectTypes) {
         if (!deps.runs.getState(row.id, `new:${ot}:high_water`)) deps.runs.putState(row.id, `new:${ot}:high_water`, new Date(deps.clock.now()).toISOString());
       }
       let report: ProvisionReport | null = null;

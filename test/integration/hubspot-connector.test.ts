@@ -1,7 +1,9 @@
 // The HubSpot connector against the stateful HubSpot fake over real HTTP on 127.0.0.1: OAuth, provisioning,
 // describe, read / list / createdSince, writes with per-record outcomes, tasks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHubSpotConnector, ENRICHMENT_PROPERTIES, SENIORITY_LEVELS } from '../../connectors/hubspot/index.js';
+import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
+import { ENRICHMENT_PROPERTIES } from '../../connectors/hubspot/provision.js';
+import { SENIORITY_LEVELS } from '../../src/lib/seniority-levels.js';
 import type { Connector, CrmSession, TokenSet, TokenStore } from '../../connectors/types.js';
 import { NonRetryableError, ReauthRequiredError } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
