@@ -1,5 +1,5 @@
 // Everything around one HubSpot API call: a fresh access token, the portal's rate limiter, a timeout, and the
-// retry policy (hubspot.md §3.5, §5, §7). The SDK's own retry/limiter decorators are process-global and leak
+// retry policy (docs/hubspot.md §3.5, §5, §7). The SDK's own retry/limiter decorators are process-global and leak
 // between Client instances (§7.1), so none are configured and this module owns the whole policy.
 // No SDK import here: errors are recognised by shape (`typeof e.code === 'number' && 'body' in e`), because every
 // generated SDK module has its own ApiException class (§3.5).
@@ -10,7 +10,7 @@ import type { TokenSet, TokenStore } from '../types.js';
 import type { SlidingWindowLimiter } from './limiter.js';
 import { ErrorBody } from './schemas.js';
 
-/** Refresh this long before `expiresAt` (hubspot.md §1.3: refresh on expires_in, not on a 401). */
+/** Refresh this long before `expiresAt` (docs/hubspot.md §1.3: refresh on expires_in, not on a 401). */
 export const REFRESH_EARLY_MS = 5 * 60_000;
 const MAX_TRANSIENT_RETRIES = 4;
 /** 429s are HubSpot pacing us, not failures: more patience than for 5xx, but still bounded. */

@@ -1,5 +1,5 @@
 // The HubSpot connector: factory behind the Connector port. Rate limiters live here, one pair per portal id, so
-// every session of a portal (webhook jobs, syncs, installs) shares the portal's budget (hubspot.md §5).
+// every session of a portal (webhook jobs, syncs, installs) shares the portal's budget (docs/hubspot.md §5).
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';

@@ -1,4 +1,4 @@
-// Our property group and properties on HubSpot contacts (CONTRACT.md §4), created idempotently: read what the
+// Our property group and properties on HubSpot contacts (docs/hubspot.md §4.1), created idempotently: read what the
 // portal has, create what is missing, treat a 409 as "exists" (a concurrent install got there first) and report
 // properties that exist with another type instead of touching them (a property's type is the customer's data).
 import type { Logger } from '../../src/lib/logger.js';

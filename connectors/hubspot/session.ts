@@ -1,6 +1,6 @@
 // The CrmSession of one connected HubSpot portal: contacts only. Reads are parsed into logical values with the
 // portal's property types, writes go out in batches of 100 with per-record outcomes, and job-change tasks are
-// created and found again by a marker in their body (hubspot.md §3, §4, §6).
+// created and found again by a marker in their body (docs/hubspot.md §3, §4, §6).
 import { z } from 'zod';
 import type { Clock } from '../../src/lib/clock.js';
 import { NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
@@ -26,7 +26,7 @@ import { provisionProperties } from './provision.js';
 const DESCRIBE_TTL_MS = 10 * 60_000;
 /** Properties every read asks for: they fill CrmContact's own fields. */
 const BASE_PROPERTIES = ['email', 'hs_linkedin_url', 'hubspot_owner_id', 'firstname', 'lastname', 'createdate'];
-/** Search pages through at most 10,000 results per query (hubspot.md §3.3). */
+/** Search pages through at most 10,000 results per query (docs/hubspot.md §3.3). */
 
 /** HubSpot has contacts only (leads are a contact property there, not an object we sync). */
 export const HUBSPOT_OBJECT_TYPES: readonly ObjectType[] = ['contact'];

@@ -1,4 +1,4 @@
-// Provisioning: the CONTRACT §4 `Enrichment_*__c` fields on Contact and Lead, made visible and editable for the
+// Provisioning: the `Enrichment_*__c` fields (docs/salesforce.md §4.2) on Contact and Lead, made visible and editable for the
 // connected user through one permission set. Lacking rights is a normal outcome: nothing throws for it, the report
 // names every field that is still missing and why (the admin page shows it and provisioning is retried later).
 import type { ObjectType, ProvisionReport } from '../types.js';

@@ -1,4 +1,4 @@
-// The public contract of POST /v1/profile/enrich (CONTRACT.md section 3), as zod schemas.
+// The public contract of POST /v1/profile/enrich (documented in the README, "The API"), as zod schemas.
 // Everything that crosses the API edge, the dataset importer and the cache is parsed with these.
 import { z } from 'zod';
 import { SENIORITY_LEVELS } from '../lib/seniority-levels.js';
