@@ -1,14 +1,11 @@
 // `crm-enrich connections pause|resume|disconnect` as a real child process on the database of a service prepared
 // in this process, with a HubSpot connection installed against the HubSpot fake running here (the disconnect
-// revokes the refresh token there, over 127.0.0.1). The child is spawned asynchronously so the fake keeps
-// answering while it runs.
-import { spawn } from 'node:child_process';
+// revokes the refresh token there, over 127.0.0.1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { hubspotEnv, installCrm } from '../helpers/crm.js';
-
-const BIN = new URL('../../bin/crm-enrich.mjs', import.meta.url).pathname;
+import { runCli } from '../helpers/cli.js';
 
 describe('crm-enrich connections pause|resume|disconnect (child process)', () => {
   let fake: HubSpotFake;
@@ -16,22 +13,7 @@ describe('crm-enrich connections pause|resume|disconnect (child process)', () =>
   let connectionId: string;
   let env: Record<string, string>;
 
-  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
-
+  const cli = (args: string[]) => runCli(args, env);
   const status = () => t.services.repos.connections.get(connectionId)!;
 
   beforeAll(async () => {
