@@ -172,6 +172,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     cacheTtlDays: config.CACHE_TTL_DAYS,
   });
   const scheduler = createScheduler({ runs: repos.runs, connections: repos.connections, runService, clock, log });
+  const connectionOps = createConnectionService({ connections: repos.connections, connectors, registry, log });
   const install = createInstallService({
     connectors,
     states: createOAuthStatesRepo(db, cipher),
@@ -179,12 +180,12 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     connections: repos.connections,
     runs: repos.runs,
     registry,
+    connectionOps,
     scheduler,
     publicUrl: config.PUBLIC_URL,
     clock,
     log,
   });
-  const connectionOps = createConnectionService({ connections: repos.connections, connectors, registry, log });
   const handlers = {
     [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox }),
     [SYNC_RUN]: runService.handler,

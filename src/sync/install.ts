@@ -12,6 +12,7 @@ import type { Connector, CrmKind, ProvisionReport } from '../../connectors/types
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { ConnectionSettings } from './mapping.js';
+import type { ConnectionService } from './connections.js';
 import type { ContextRegistry } from './context.js';
 import type { Scheduler } from './schedules.js';
 
@@ -39,6 +40,8 @@ export interface InstallDeps {
   connections: ConnectionsRepo;
   runs: SyncRunsRepo;
   registry: ContextRegistry;
+  /** Settings saves go through the connection service, like the admin page's. */
+  connectionOps: Pick<ConnectionService, 'saveSettings'>;
   scheduler: Pick<Scheduler, 'ensureDefaults'>;
   publicUrl: string;
   clock: Clock;
@@ -72,7 +75,7 @@ export function createInstallService(deps: InstallDeps) {
       }
       kept.push(m);
     }
-    if (kept.length !== settings.mappings.length) deps.connections.setSettings(row.id, JSON.stringify({ ...settings, mappings: kept }));
+    if (kept.length !== settings.mappings.length) deps.connectionOps.saveSettings(row.id, { ...settings, mappings: kept });
     deps.connections.setProvision(row.id, report);
     deps.registry.invalidate(row.id);
     return report;
