@@ -129,7 +129,9 @@ describe('OAuth', () => {
   it('when client id or secret is missing, then the connector is not configured and refuses to install', () => {
     const c = createHubSpotConnector({ scopes: SCOPES, authorizeUrl: fake.authorizeUrl, apiBaseUrl: fake.url, log, clientId: 'x' });
     expect(c.configured).toBe(false);
-    expect(() => c.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow(NonRetryableError);
+    expect(c.setupHint).toBe('set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET');
+    expect(c.objectTypes).toEqual(['contact']);
+    expect(() => c.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow(new NonRetryableError('not_configured', 'HubSpot is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET'));
   });
 });
 
