@@ -197,6 +197,10 @@ export interface Connector {
   readonly inbound: InboundChannel;
   /** False while the client id / secret are unset: install is refused with the reason. */
   readonly configured: boolean;
+  /** What an operator does to configure it ("set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET"), for messages. */
+  readonly setupHint: string;
+  /** The record types this CRM has, in sync order (HubSpot: contacts; Salesforce: Contacts, then Leads). */
+  readonly objectTypes: readonly ObjectType[];
   readonly usesPkce: boolean;
   authorizeUrl(p: { state: string; redirectUri: string; codeChallenge?: string }): string;
   exchangeCode(p: { code: string; redirectUri: string; codeVerifier?: string }): Promise<InstallResult>;

@@ -16,7 +16,8 @@ import { fileChunks } from './lib/file-chunks.js';
 import { sleep, systemClock } from './lib/clock.js';
 import { hasUnprintable } from './lib/text.js';
 import { SYNC_MODES } from './sync/runs.js';
-import type { RunCounts, SyncMode } from './db/sync-runs.repo.js';
+import { ConnectionOpError } from './sync/connections.js';
+import type { SyncMode } from './db/sync-runs.repo.js';
 
 class UsageError extends Error {}
 class CommandError extends Error {}
@@ -31,6 +32,8 @@ const USAGE = `usage: crm-enrich <command>
   enrich --email E | --linkedin-url U [--account <name>]
   seniority                               job titles on stdin → JSON lines on stdout
   connections list [--json]               connected CRMs
+  connections pause|resume|disconnect <id>
+                                          stop or restart syncs of a connection; disconnect revokes its tokens
   sync <connection-id> --mode new|backfill|job-changes
                                           run that sync now (progress on stderr, JSON summary on stdout)
   credits [--account <name>] [--since YYYY-MM-DD] [--json]
@@ -124,7 +127,8 @@ const COMMANDS: Record<string, Handler> = {
   },
   connections: async (s, args, out) => {
     const [sub, ...rest] = args;
-    if (sub !== 'list') throw new UsageError('connections list [--json]');
+    if (sub === 'pause' || sub === 'resume' || sub === 'disconnect') return connectionOp(s, sub, rest, out);
+    if (sub !== 'list') throw new UsageError('connections list [--json] | connections pause|resume|disconnect <id>');
     const { values } = parse(rest, { json: { type: 'boolean' } });
     const rows = s.repos.connections.list().map((c) => ({
       id: c.id,
@@ -163,8 +167,7 @@ const COMMANDS: Record<string, Handler> = {
       for (;;) {
         await worker.drain({ jobId, signal: stop.signal });
         const r = s.repos.runs.get(run.id)!;
-        const counts = JSON.parse(r.counts_json) as RunCounts;
-        progress.update(counts.checked, r.total);
+        progress.update(r.counts.checked, r.total);
         if (r.state === 'succeeded' || r.state === 'failed' || stop.signal.aborted) break;
         const job = s.queue.get(jobId);
         if (job?.state === 'dead') break;
@@ -176,7 +179,7 @@ const COMMANDS: Record<string, Handler> = {
       progress.finish();
     }
     const r = s.repos.runs.get(run.id)!;
-    const counts = JSON.parse(r.counts_json) as RunCounts;
+    const { counts } = r;
     const state = stop.signal.aborted && r.state === 'running' ? 'interrupted' : r.state;
     out.stdout(`${JSON.stringify({ run_id: r.id, connection_id: connectionId, mode, state, ...counts, error: r.error })}\n`);
     if (state !== 'succeeded') {
@@ -207,6 +210,24 @@ const COMMANDS: Record<string, Handler> = {
     return 0;
   },
 };
+
+/** pause / resume / disconnect: the admin page's operations; nothing on stdout, a refusal is a failure (exit 1). */
+async function connectionOp(s: Services, op: 'pause' | 'resume' | 'disconnect', args: string[], out: Out): Promise<number> {
+  const [id] = positionals(args, 1, `connections ${op} <connection-id>`);
+  try {
+    if (op === 'pause') s.connectionOps.pause(id!, 'the command line');
+    else if (op === 'resume') s.connectionOps.resume(id!, 'the command line');
+    else {
+      const { revokeProblem } = await s.connectionOps.disconnect(id!, 'the command line');
+      // The local side is cut (tokens forgotten) even so: a warning, not a failure to retry.
+      if (revokeProblem) out.stderr(`crm-enrich: disconnected and tokens forgotten, but the CRM did not confirm the revocation: ${revokeProblem}\n`);
+    }
+  } catch (err) {
+    if (err instanceof ConnectionOpError) throw new CommandError(err.code === 'not_found' ? `no connection "${id}" (see: crm-enrich connections list)` : `connection ${id}: ${err.message}`);
+    throw err;
+  }
+  return 0;
+}
 
 async function serveCommand(services: Services, args: string[]): Promise<number> {
   if (args.length) throw new UsageError('serve takes no arguments (configure it with environment variables)');

@@ -16,7 +16,7 @@ import { createDatasetProvider } from './enrichment/providers/dataset.js';
 import { createPeopleDataLabsProvider } from './enrichment/providers/peopledatalabs.js';
 import { createApolloProvider } from './enrichment/providers/apollo.js';
 import type { Provider } from './enrichment/providers/types.js';
-import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
+import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -27,6 +27,7 @@ import { createConnectionsRepo } from './db/connections.repo.js';
 import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
 import { createContactsRepo } from './db/contacts.repo.js';
 import { createSyncRunsRepo } from './db/sync-runs.repo.js';
+import { createAdminRepo } from './db/admin.repo.js';
 import { createQueue, type Queue } from './jobs/queue.js';
 import { createWorker, type Worker } from './jobs/worker.js';
 import { createContextRegistry, type ContextRegistry } from './sync/context.js';
@@ -37,6 +38,7 @@ import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
 import { createOutboundEndpoints, type OutboundEndpoints } from './sync/outbound-endpoint.js';
+import { createConnectionService, type ConnectionService } from './sync/connections.js';
 import { adminRoutes } from './admin/routes.js';
 import { createHubSpotConnector } from '../connectors/hubspot/index.js';
 import { createSalesforceConnector } from '../connectors/salesforce/index.js';
@@ -48,7 +50,6 @@ export interface Services {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
-  cipher: Cipher;
   repos: {
     accounts: ReturnType<typeof createAccountsRepo>;
     apiKeys: ReturnType<typeof createApiKeysRepo>;
@@ -59,6 +60,7 @@ export interface Services {
     connections: ReturnType<typeof createConnectionsRepo>;
     contacts: ReturnType<typeof createContactsRepo>;
     runs: ReturnType<typeof createSyncRunsRepo>;
+    admin: ReturnType<typeof createAdminRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -72,8 +74,10 @@ export interface Services {
   install: InstallService;
   /** Salesforce connections' own Outbound Message URLs (show, rotate). */
   outboundEndpoints: OutboundEndpoints;
+  /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves: the admin pages and the CLI alike. */
+  connectionOps: ConnectionService;
   /** A worker for every job kind (the server starts it; the CLI drains one run with it). */
-  createWorker(opts?: { names?: readonly string[]; concurrency?: number; leaseMs?: number }): Worker;
+  createWorker(opts?: { concurrency?: number; leaseMs?: number }): Worker;
   close(): void;
 }
 
@@ -97,15 +101,16 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const cipher = createCipher(loadEncryptionKey(config, dbPath, log));
   const metrics = createMetrics();
   const repos = {
-    accounts: createAccountsRepo(db),
-    apiKeys: createApiKeysRepo(hotDb, { memoize: hotDb !== db }),
+    accounts: createAccountsRepo(db, clock),
+    apiKeys: createApiKeysRepo(hotDb, clock, { memoize: hotDb !== db }),
     cache: createProfileCacheRepo(hotDb, { memoize: hotDb !== db }),
     ledger: createLedgerRepo(hotDb),
     dataset: createDatasetRepo(db),
     settings: createSettingsRepo(db),
-    connections: createConnectionsRepo(db, cipher),
+    connections: createConnectionsRepo(db, cipher, clock),
     contacts: createContactsRepo(db),
     runs: createSyncRunsRepo(db),
+    admin: createAdminRepo(db),
   };
   const providers = buildProviders(config, repos.dataset, opts.fetchImpl);
   const enricher = createEnricher({
@@ -169,6 +174,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     cacheTtlDays: config.CACHE_TTL_DAYS,
   });
   const scheduler = createScheduler({ runs: repos.runs, connections: repos.connections, runService, clock, log });
+  const connectionOps = createConnectionService({ connections: repos.connections, connectors, registry, log });
   const install = createInstallService({
     connectors,
     states: createOAuthStatesRepo(db, cipher),
@@ -176,6 +182,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     connections: repos.connections,
     runs: repos.runs,
     registry,
+    connectionOps,
     scheduler,
     publicUrl: config.PUBLIC_URL,
     clock,
@@ -186,7 +193,9 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     [SYNC_RUN]: runService.handler,
   };
   metrics.gauge('jobs', 'Jobs by state', ['state'], () =>
-    (db.prepare(`SELECT state, COUNT(*) AS n FROM jobs GROUP BY state`).all() as { state: string; n: number }[]).map((r) => ({ labels: { state: r.state }, value: r.n })),
+    Object.entries(queue.counts())
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => ({ labels: { state }, value: n })),
   );
 
   return {
@@ -195,7 +204,6 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     log,
     clock,
     metrics,
-    cipher,
     repos,
     providers,
     enricher,
@@ -207,6 +215,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     scheduler,
     install,
     outboundEndpoints: createOutboundEndpoints({ connections: repos.connections, publicUrl: config.PUBLIC_URL }),
+    connectionOps,
     createWorker: (o = {}) =>
       createWorker({
         queue,
@@ -214,12 +223,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
         log,
         concurrency: o.concurrency ?? config.WORKER_CONCURRENCY,
         leaseMs: o.leaseMs ?? opts.leaseMs ?? 30_000,
-        ...(o.names ? { names: o.names } : {}),
         onJobFinished: (name, outcome) => metrics.jobFinished(name, outcome),
-        onReauthNeeded: (connectionId, reason) => {
-          repos.connections.setStatus(connectionId, 'reconnect_needed', reason);
-          log.warn({ connection: connectionId, reason }, 'connection needs to be reconnected; its jobs wait');
-        },
+        onReauthNeeded: (connectionId, reason) => connectionOps.markReauthNeeded(connectionId, reason),
       }),
     close: () => {
       if (hotDb !== db) hotDb.close();
@@ -278,7 +283,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP server (and, as they land, the worker and the scheduler). */
+/** Starts the HTTP server, and unless told otherwise the job worker and the scheduler. */
 export async function serve(
   services: Services,
   opts: { port?: number; host?: string; worker?: boolean; scheduler?: boolean; announce?: boolean; routers?: import('express').Router[] } = {},
@@ -307,7 +312,21 @@ export async function serve(
         now: () => services.clock.now(),
         onQueued: () => worker?.poke(),
       }),
-      adminRoutes({ services }),
+      adminRoutes({
+        config,
+        log,
+        clock: services.clock,
+        repos,
+        connectors: services.connectors,
+        connectionOps: services.connectionOps,
+        queue: services.queue,
+        registry: services.registry,
+        runService: services.runService,
+        pipeline: services.pipeline,
+        install: services.install,
+        outboundEndpoints: services.outboundEndpoints,
+        activeProviders: enricher.activeProviders,
+      }),
       ...(opts.routers ?? []),
     ],
   });

@@ -59,7 +59,7 @@ async function run() {
   return {
     state: row.state,
     error: row.error,
-    counts: JSON.parse(row.counts_json) as Record<string, number>,
+    counts: row.counts,
     total: row.total,
     jobsRun: jobs,
     leftoverJobs: leftover,

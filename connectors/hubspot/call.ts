@@ -1,16 +1,16 @@
 // Everything around one HubSpot API call: a fresh access token, the portal's rate limiter, a timeout, and the
-// retry policy (hubspot.md §3.5, §5, §7). The SDK's own retry/limiter decorators are process-global and leak
+// retry policy (docs/hubspot.md §3.5, §5, §7). The SDK's own retry/limiter decorators are process-global and leak
 // between Client instances (§7.1), so none are configured and this module owns the whole policy.
 // No SDK import here: errors are recognised by shape (`typeof e.code === 'number' && 'body' in e`), because every
 // generated SDK module has its own ApiException class (§3.5).
 import { sleep, type Clock } from '../../src/lib/clock.js';
-import { backoffMs, NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
+import { backoffMs, errorCode, NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
 import { scrub, type Logger } from '../../src/lib/logger.js';
 import type { TokenSet, TokenStore } from '../types.js';
 import type { SlidingWindowLimiter } from './limiter.js';
 import { ErrorBody } from './schemas.js';
 
-/** Refresh this long before `expiresAt` (hubspot.md §1.3: refresh on expires_in, not on a 401). */
+/** Refresh this long before `expiresAt` (docs/hubspot.md §1.3: refresh on expires_in, not on a 401). */
 export const REFRESH_EARLY_MS = 5 * 60_000;
 const MAX_TRANSIENT_RETRIES = 4;
 /** 429s are HubSpot pacing us, not failures: more patience than for 5xx, but still bounded. */
@@ -71,12 +71,6 @@ export function describeFailure(op: string, f: HttpFailure): string {
   const message = f.body.message ?? f.body.error_description;
   const text = `HubSpot ${op}: HTTP ${f.status}${category ? ` ${category}` : ''}${message ? `: ${message}` : ''}`;
   return scrub(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
-}
-
-function errorCode(e: unknown, depth = 0): string | undefined {
-  if (!isRecord(e) || depth > 3) return undefined;
-  if (typeof e.code === 'string') return e.code;
-  return errorCode(e.cause, depth + 1);
 }
 
 /** Failures where the request may not have been answered at all: retry with backoff. */

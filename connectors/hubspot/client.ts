@@ -1,7 +1,7 @@
 // The only module that calls HubSpot's CRM APIs (contacts, properties, tasks, associations). Every call runs
 // through the Caller (token, limiter, timeout, retries) and builds a fresh SDK Client with NO retry and NO
 // limiter options. The SDK keeps its decorators in a process-global singleton that each `new Client()` overwrites
-// and that an API object picks up when it is first touched (hubspot.md §7.1); constructing the Client and taking
+// and that an API object picks up when it is first touched (docs/hubspot.md §7.1); constructing the Client and taking
 // the leaf API in the same synchronous step means our API objects always get the empty decorator list we just
 // set, whatever other Clients exist in the process. Results are copied into plain types: no SDK type leaves here.
 import { Client } from '@hubspot/api-client';
@@ -12,7 +12,7 @@ import type { Caller } from './call.js';
 import type { HsProperty } from './mappers.js';
 import { BatchError } from './schemas.js';
 
-/** HubSpot's batch limit for every batch endpoint (hubspot.md §3.2). */
+/** HubSpot's batch limit for every batch endpoint (docs/hubspot.md §3.2). */
 export const BATCH_SIZE = 100;
 /** HUBSPOT_DEFINED association type task → contact (§6). */
 export const TASK_TO_CONTACT = 204;

@@ -1,5 +1,5 @@
 // The HubSpot connector: factory behind the Connector port. Rate limiters live here, one pair per portal id, so
-// every session of a portal (webhook jobs, syncs, installs) shares the portal's budget (hubspot.md §5).
+// every session of a portal (webhook jobs, syncs, installs) shares the portal's budget (docs/hubspot.md §5).
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
@@ -8,8 +8,10 @@ import { createCaller } from './call.js';
 import { createHubSpotApi } from './client.js';
 import { SlidingWindowLimiter } from './limiter.js';
 import { createOAuth } from './oauth.js';
-import { createSession } from './session.js';
+import { createSession, HUBSPOT_OBJECT_TYPES } from './session.js';
 import { createWebhookChannel } from './webhook.js';
+
+const SETUP_HINT = 'set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET';
 
 export interface HubSpotConnectorOptions {
   clientId?: string | undefined;
@@ -28,8 +30,6 @@ export interface HubSpotConnectorOptions {
   /** Metrics hook: one call per HTTP attempt, status 'ok', an HTTP status, 'timeout', 'network' or 'bad_response'. */
   onCall?: ((operation: string, status: string) => void) | undefined;
 }
-
-export { ENRICHMENT_PROPERTIES, SENIORITY_LEVELS } from './provision.js';
 
 export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector {
   const clock = opts.clock ?? systemClock;
@@ -60,12 +60,14 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector
   }
 
   function requireConfigured(): void {
-    if (!configured) throw new NonRetryableError('not_configured', 'HubSpot is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET');
+    if (!configured) throw new NonRetryableError('not_configured', `HubSpot is not configured: ${SETUP_HINT}`);
   }
 
   return {
     crm: 'hubspot',
     configured,
+    setupHint: SETUP_HINT,
+    objectTypes: HUBSPOT_OBJECT_TYPES,
     usesPkce: false,
     inbound: createWebhookChannel(opts.clientSecret),
 

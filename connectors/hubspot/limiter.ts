@@ -1,5 +1,5 @@
 // A sliding-log limiter: at most `max` requests in any rolling `windowMs`, as HubSpot counts them per portal
-// (TEN_SECONDLY_ROLLING, and SECONDLY for search; hubspot.md §5).
+// (TEN_SECONDLY_ROLLING, and SECONDLY for search; docs/hubspot.md §5).
 //
 // A slot is held from the moment a request is sent until `windowMs` after it settled. HubSpot stamps a request
 // somewhere between our send and our seeing the response, so counting from the settle time (not the send time)

@@ -1,5 +1,5 @@
 // Translation between HubSpot's shapes and the port's logical forms: property definitions → FieldDef, the string
-// values HubSpot reads and writes ↔ FieldValue (hubspot.md §4.1 value formats). Pure functions, no SDK types.
+// values HubSpot reads and writes ↔ FieldValue (docs/hubspot.md §4.1 value formats). Pure functions, no SDK types.
 import type { FieldDef, FieldType, FieldValue } from '../types.js';
 
 /** A property definition as client.ts hands it over (a plain copy of the SDK's Property). */

@@ -1,4 +1,4 @@
-// OAuth 2.0 of the HubSpot public app (hubspot.md §1): authorize URL, code exchange, refresh, revoke.
+// OAuth 2.0 of the HubSpot public app (docs/hubspot.md §1): authorize URL, code exchange, refresh, revoke.
 // Token calls go through the SDK against `basePath: apiBaseUrl`; a fresh Client per call, with no retry or
 // limiter decorators (they are process-global, §7.1), and its `oauth` API taken synchronously after construction.
 import { Client } from '@hubspot/api-client';

@@ -1,7 +1,8 @@
-// Our property group and properties on HubSpot contacts (CONTRACT.md §4), created idempotently: read what the
+// Our property group and properties on HubSpot contacts (docs/hubspot.md §4.1), created idempotently: read what the
 // portal has, create what is missing, treat a 409 as "exists" (a concurrent install got there first) and report
 // properties that exist with another type instead of touching them (a property's type is the customer's data).
 import type { Logger } from '../../src/lib/logger.js';
+import { SENIORITY_LEVELS } from '../../src/lib/seniority-levels.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import type { ProvisionReport } from '../types.js';
 import { HubSpotRequestError } from './call.js';
@@ -9,8 +10,6 @@ import type { HubSpotApi, PropertySpec } from './client.js';
 import type { HsProperty } from './mappers.js';
 
 export const GROUP = { name: 'enrichment', label: 'Enrichment' } as const;
-
-export const SENIORITY_LEVELS = ['C-Level', 'VP', 'Director', 'Manager', 'Senior', 'Individual', 'Intern'] as const;
 
 const text = (name: string, label: string, description: string): PropertySpec => ({
   name,

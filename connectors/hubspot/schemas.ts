@@ -2,7 +2,7 @@
 // bodies and webhook events. All objects are loose: HubSpot adds fields over time and that must not break us.
 import { z } from 'zod';
 
-/** `tokensApi.create` result (the SDK camel-cases the v1 token response; hubspot.md §1.2). */
+/** `tokensApi.create` result (the SDK camel-cases the v1 token response; docs/hubspot.md §1.2). */
 export const TokenResponse = z.looseObject({
   accessToken: z.string().min(1),
   // A refresh response may omit it; the caller then keeps the old one.
@@ -12,7 +12,7 @@ export const TokenResponse = z.looseObject({
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
-/** `accessTokensApi.get(token)` result: the portal a token belongs to (hubspot.md §1.4). */
+/** `accessTokensApi.get(token)` result: the portal a token belongs to (docs/hubspot.md §1.4). */
 export const AccessTokenInfo = z.looseObject({
   hubId: z.number().int().positive(),
   userId: z.number().int().optional(),
@@ -57,7 +57,7 @@ const Int = z.union([z.number().int(), z.string().regex(/^-?\d{1,18}$/).transfor
 const Id = z.union([z.number(), z.string().regex(/^\d{1,16}$/).transform(Number)]).pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 const Text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
-/** One webhook event (hubspot.md §2.2). Old docs name the type `eventType`, real payloads `subscriptionType`. */
+/** One webhook event (docs/hubspot.md §2.2). Old docs name the type `eventType`, real payloads `subscriptionType`. */
 export const WebhookEventInput = z
   .looseObject({
     eventId: z.union([z.number(), z.string().min(1)]),

@@ -1,10 +1,11 @@
 // The CrmSession of one connected HubSpot portal: contacts only. Reads are parsed into logical values with the
 // portal's property types, writes go out in batches of 100 with per-record outcomes, and job-change tasks are
-// created and found again by a marker in their body (hubspot.md §3, §4, §6).
+// created and found again by a marker in their body (docs/hubspot.md §3, §4, §6).
 import { z } from 'zod';
 import type { Clock } from '../../src/lib/clock.js';
 import { NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
+import { mapLimit } from '../../src/lib/concurrency.js';
 import type {
   ContactRef,
   CreatedSincePage,
@@ -25,7 +26,10 @@ import { provisionProperties } from './provision.js';
 const DESCRIBE_TTL_MS = 10 * 60_000;
 /** Properties every read asks for: they fill CrmContact's own fields. */
 const BASE_PROPERTIES = ['email', 'hs_linkedin_url', 'hubspot_owner_id', 'firstname', 'lastname', 'createdate'];
-/** Search pages through at most 10,000 results per query (hubspot.md §3.3). */
+/** Search pages through at most 10,000 results per query (docs/hubspot.md §3.3). */
+
+/** HubSpot has contacts only (leads are a contact property there, not an object we sync). */
+export const HUBSPOT_OBJECT_TYPES: readonly ObjectType[] = ['contact'];
 export const SEARCH_CEILING = 10_000;
 /** Ids kept in a createdSince cursor to skip on a restart; duplicates beyond that are harmless (writes are idempotent). */
 const MAX_TIE_IDS = 500;
@@ -60,19 +64,6 @@ function decodeCursor(s: string): SinceCursor {
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 
@@ -190,7 +181,7 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
   }
 
   return {
-    objectTypes: ['contact'],
+    objectTypes: HUBSPOT_OBJECT_TYPES,
 
     async describe(objectType) {
       assertContact(objectType);

@@ -5,8 +5,10 @@ import { systemClock, type Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { ApiBudget, SfClient } from './client.js';
 import { authorizeUrl, exchangeCode, revokeToken, type OAuthConfig } from './oauth.js';
-import { createSalesforceSession } from './session.js';
+import { createSalesforceSession, SALESFORCE_OBJECT_TYPES } from './session.js';
 import { createOutboundChannel } from './outbound-message.js';
+
+const SETUP_HINT = 'set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
 
 export interface SalesforceConnectorOptions {
   clientId?: string | undefined;
@@ -33,7 +35,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Con
 
   function oauth(): OAuthConfig {
     if (!opts.clientId || !opts.clientSecret) {
-      throw new NonRetryableError('salesforce_not_configured', 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET are not set');
+      throw new NonRetryableError('salesforce_not_configured', `Salesforce is not configured: ${SETUP_HINT}`);
     }
     return { clientId: opts.clientId, clientSecret: opts.clientSecret, loginUrl, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
   }
@@ -50,6 +52,8 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Con
   return {
     crm: 'salesforce',
     configured,
+    setupHint: SETUP_HINT,
+    objectTypes: SALESFORCE_OBJECT_TYPES,
     usesPkce: true,
     inbound: createOutboundChannel(),
     authorizeUrl: (p) => authorizeUrl(oauth(), p),

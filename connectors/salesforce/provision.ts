@@ -1,14 +1,14 @@
-// Provisioning: the CONTRACT §4 `Enrichment_*__c` fields on Contact and Lead, made visible and editable for the
+// Provisioning: the `Enrichment_*__c` fields (docs/salesforce.md §4.2) on Contact and Lead, made visible and editable for the
 // connected user through one permission set. Lacking rights is a normal outcome: nothing throws for it, the report
 // names every field that is still missing and why (the admin page shows it and provisioning is retried later).
 import type { ObjectType, ProvisionReport } from '../types.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
+import { SENIORITY_LEVELS } from '../../src/lib/seniority-levels.js';
 import type { SfClient } from './client.js';
 import type { DescribeResult } from './schemas.js';
 import { soql } from './soql.js';
 
-export const SENIORITY_LEVELS = ['C-Level', 'VP', 'Director', 'Manager', 'Senior', 'Individual', 'Intern'] as const;
 export const PERMISSION_SET = 'CRM_Enrich_Fields';
 const METADATA_CHUNK = 10;
 

@@ -24,6 +24,9 @@ const TASK_BODY_MAX = 32_000;
 const LINKEDIN_FIELD = 'Enrichment_LinkedIn_URL__c';
 const DELETED_CODES = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY']);
 
+
+/** Contacts, then Leads: the order a sync walks them. */
+export const SALESFORCE_OBJECT_TYPES: readonly ObjectType[] = ['contact', 'lead'];
 export interface SessionDeps {
   client: SfClient;
   userId: string | null;
@@ -155,7 +158,7 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
   }
 
   return {
-    objectTypes: ['contact', 'lead'] as const,
+    objectTypes: SALESFORCE_OBJECT_TYPES,
 
     async describe(ot) {
       return [...(await fieldIndex(ot)).values()];

@@ -7,7 +7,7 @@ import type { ConnectionRow } from '../db/connections.repo.js';
 import { InstallError } from '../sync/install.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { CONTACT_ENRICH } from '../sync/handlers.js';
-import { ReauthRequiredError } from '../lib/errors.js';
+import { ConnectionOpError } from '../sync/connections.js';
 import { adminPath, html } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
 import { connectionView, connectionsListView, type ConnectorInfo } from './views/connections.js';
@@ -16,15 +16,14 @@ import { crmName } from './views/common.js';
 const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
 
 export function connectorInfo(ctx: AdminContext, crm: CrmKind): ConnectorInfo {
-  const configured = ctx.services.connectors[crm].configured;
-  const vars = crm === 'hubspot' ? 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' : 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
-  return { crm, configured, reason: configured ? null : `Not available: set ${vars} (see the README) and restart.` };
+  const { configured, setupHint } = ctx.deps.connectors[crm];
+  return { crm, configured, reason: configured ? null : `Not available: ${setupHint} (see the README) and restart.` };
 }
 
 /** The connection named in the path, with its account name, or a 404 page. */
 export function findConnection(ctx: AdminContext, req: Request, res: Response): (ConnectionRow & { account_name: string }) | undefined {
   const id = String(req.params.id ?? '');
-  const row = ctx.services.repos.connections.list().find((c) => c.id === id);
+  const row = ctx.deps.repos.connections.list().find((c) => c.id === id);
   if (!row) {
     ctx.render(req, res, { title: 'Not found', nav: 'connections', status: 404, body: notFoundBody() });
     return undefined;
@@ -36,11 +35,6 @@ function notFoundBody() {
   return html`<h1>Connection not found</h1><p><a href="/admin/connections">Back to the connections</a></p>`;
 }
 
-/** A CRM call that says the grant is gone marks the connection, as the worker does. */
-export function noteReauth(ctx: AdminContext, connectionId: string, err: unknown): void {
-  if (err instanceof ReauthRequiredError) ctx.services.repos.connections.setStatus(connectionId, 'reconnect_needed', errorMessage(err));
-}
-
 const ConnectForm = z.object({ crm: z.enum(['hubspot', 'salesforce']), account: z.string().trim().max(100).optional() });
 const SyncForm = z.object({ mode: z.enum(SYNC_MODES) });
 const EnrichForm = z.object({
@@ -49,8 +43,8 @@ const EnrichForm = z.object({
 });
 
 export function connectionRoutes(r: Router, ctx: AdminContext): void {
-  const { services } = ctx;
-  const { connections } = services.repos;
+  const { deps } = ctx;
+  const { connections } = deps.repos;
 
   r.get('/connections', (req, res) => {
     ctx.render(req, res, {
@@ -66,7 +60,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const f = ConnectForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/connections', { kind: 'error', message: firstIssue(f.error) });
     try {
-      res.redirect(303, services.install.begin(f.data.crm, f.data.account ? f.data.account : null, ctx.session(req).idHash));
+      res.redirect(303, deps.install.begin(f.data.crm, f.data.account ? f.data.account : null, ctx.session(req).idHash));
     } catch (err) {
       if (!(err instanceof InstallError)) throw err;
       ctx.done(req, res, '/admin/connections', { kind: 'error', message: err.message });
@@ -85,11 +79,11 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
       body: connectionView({
         conn,
         connector: connectorInfo(ctx, conn.crm),
-        runs: services.repos.runs.recent(conn.id, 10),
-        schedules: services.repos.runs.schedulesOf(conn.id),
+        runs: deps.repos.runs.recent(conn.id, 10),
+        schedules: deps.repos.runs.schedulesOf(conn.id),
         provision: connections.provision(conn.id),
-        objectTypes: conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead'],
-        outboundMessageUrl: services.outboundEndpoints.url(conn),
+        objectTypes: deps.connectors[conn.crm].objectTypes,
+        outboundMessageUrl: deps.outboundEndpoints.url(conn),
         csrf: s.csrf,
       }),
     });
@@ -102,7 +96,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const f = SyncForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
     if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'This connection is disconnected.' });
-    const { run, created } = services.runService.startRun(conn.id, f.data.mode, 'admin');
+    const { run, created } = deps.runService.startRun(conn.id, f.data.mode, 'admin');
     const waiting = conn.status === 'connected' ? '' : ` It will start once the connection is ${conn.status === 'paused' ? 'resumed' : 'reconnected'}.`;
     ctx.done(req, res, back, {
       kind: 'ok',
@@ -114,18 +108,18 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
-    if (conn.status !== 'connected') return ctx.done(req, res, back, { kind: 'error', message: 'Only a connected CRM can be paused.' });
-    connections.setStatus(conn.id, 'paused', 'paused from the admin page');
-    ctx.done(req, res, back, { kind: 'ok', message: 'Paused: no sync or enrichment runs for this connection until you resume it.' });
+    if (!refused(() => deps.connectionOps.pause(conn.id, 'the admin page'), (message) => ctx.done(req, res, back, { kind: 'error', message }))) {
+      ctx.done(req, res, back, { kind: 'ok', message: 'Paused: no sync or enrichment runs for this connection until you resume it.' });
+    }
   });
 
   r.post('/connections/:id/resume', (req, res) => {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
-    if (conn.status !== 'paused') return ctx.done(req, res, back, { kind: 'error', message: 'Only a paused connection can be resumed.' });
-    connections.setStatus(conn.id, 'connected');
-    ctx.done(req, res, back, { kind: 'ok', message: 'Resumed: queued work runs now.' });
+    if (!refused(() => deps.connectionOps.resume(conn.id, 'the admin page'), (message) => ctx.done(req, res, back, { kind: 'error', message }))) {
+      ctx.done(req, res, back, { kind: 'ok', message: 'Resumed: queued work runs now.' });
+    }
   });
 
   r.post('/connections/:id/rotate-endpoint', (req, res) => {
@@ -133,8 +127,8 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (!conn) return;
     const back = adminPath('connections', conn.id);
     if (conn.crm !== 'salesforce') return ctx.done(req, res, back, { kind: 'error', message: 'Only Salesforce connections have an Outbound Message URL.' });
-    services.outboundEndpoints.rotate(conn);
-    services.log.info({ connection: conn.id }, 'Outbound Message endpoint rotated');
+    deps.outboundEndpoints.rotate(conn);
+    deps.log.info({ connection: conn.id }, 'Outbound Message endpoint rotated');
     ctx.done(req, res, back, { kind: 'ok', message: 'A new Outbound Message URL was made; the old one answers 404 from now on. Update the Outbound Message in Salesforce.' });
   });
 
@@ -143,7 +137,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (!conn) return;
     const back = adminPath('connections', conn.id);
     try {
-      const report = await services.install.provision(conn.id);
+      const report = await deps.install.provision(conn.id);
       const problems = [...report.missing.map((m) => `${m.objectType} ${m.name}: ${m.reason}`), ...report.warnings];
       ctx.done(req, res, back, {
         kind: problems.length ? 'error' : 'ok',
@@ -151,8 +145,8 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         ...(problems.length ? { details: problems } : {}),
       });
     } catch (err) {
-      noteReauth(ctx, conn.id, err);
-      services.log.warn({ err, connection: conn.id }, 'reprovisioning from the admin page failed');
+      deps.connectionOps.noteReauth(conn.id, err);
+      deps.log.warn({ err, connection: conn.id }, 'reprovisioning from the admin page failed');
       ctx.done(req, res, back, { kind: 'error', message: `Provisioning failed: ${errorMessage(err)}` });
     }
   });
@@ -165,8 +159,8 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
     // A key of its own: the webhook key of a contact is taken for good once it was enriched, and an admin asking
     // again means "again".
-    const now = services.clock.now();
-    const { id } = services.queue.enqueue(CONTACT_ENRICH, { objectType: f.data.objectType, contactId: f.data.contactId, source: 'admin' }, {
+    const now = deps.clock.now();
+    const { id } = deps.queue.enqueue(CONTACT_ENRICH, { objectType: f.data.objectType, contactId: f.data.contactId, source: 'admin' }, {
       connectionId: conn.id,
       dedupeKey: `admin:${conn.id}:${f.data.objectType}:${f.data.contactId}:${now}`,
     });
@@ -177,19 +171,13 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
-    if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'Already disconnected.' });
-    let revokeProblem: string | null = null;
+    let revokeProblem: string | null;
     try {
-      const tokens = connections.tokens(conn.id);
-      if (tokens.refreshToken || tokens.accessToken) await services.connectors[conn.crm].revoke(tokens);
+      ({ revokeProblem } = await deps.connectionOps.disconnect(conn.id, 'the admin page'));
     } catch (err) {
-      // The local side is cut either way: tokens are forgotten below, so nothing here can use them again.
-      revokeProblem = errorMessage(err);
-      services.log.warn({ err, connection: conn.id }, 'token revocation failed at disconnect');
+      if (!(err instanceof ConnectionOpError)) throw err;
+      return ctx.done(req, res, back, { kind: 'error', message: err.message });
     }
-    connections.saveTokens(conn.id, { accessToken: '', refreshToken: '', expiresAt: null });
-    connections.setStatus(conn.id, 'disconnected', 'disconnected from the admin page');
-    services.registry.invalidate(conn.id);
     ctx.done(req, res, back, {
       kind: revokeProblem ? 'error' : 'ok',
       message: revokeProblem
@@ -201,11 +189,19 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
   r.post('/connections/:id/delete', (req, res) => {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
-    if (conn.status !== 'disconnected') {
-      return ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message: 'Disconnect the connection before deleting it.' });
-    }
-    connections.delete(conn.id);
-    services.registry.invalidate(conn.id);
+    if (refused(() => deps.connectionOps.delete(conn.id), (message) => ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message }))) return;
     ctx.done(req, res, '/admin/connections', { kind: 'ok', message: `${crmName(conn.crm)} ${conn.external_id} and its history were deleted.` });
   });
+}
+
+/** Runs a connection operation; a refusal goes to `onRefusal` (a flash) and true is returned. */
+function refused(op: () => unknown, onRefusal: (message: string) => void): boolean {
+  try {
+    op();
+    return false;
+  } catch (err) {
+    if (!(err instanceof ConnectionOpError)) throw err;
+    onRefusal(err.message);
+    return true;
+  }
 }

@@ -1,17 +1,15 @@
-// What every admin route handler gets: the services, the admin read models, and helpers to render a page or
-// redirect after a POST with a flash message.
+// What every admin route handler gets: its dependencies (deps.ts), the admin sessions, and helpers to render a
+// page or redirect after a POST with a flash message.
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { Services } from '../main.js';
-import type { AdminRepo } from '../db/admin.repo.js';
-import { scrub } from '../lib/logger.js';
+import { reasonOf } from '../sync/connections.js';
 import type { AdminSession, Sessions } from './auth.js';
+import type { AdminDeps } from './deps.js';
 import type { Html } from './html.js';
 import { page, type Flash, type NavKey } from './layout.js';
 
 export interface AdminContext {
-  services: Services;
-  repo: AdminRepo;
+  deps: AdminDeps;
   sessions: Sessions;
   /** The session of an authenticated request (the auth middleware ran before every page handler). */
   session(req: Request): AdminSession;
@@ -26,15 +24,14 @@ export function attachSession(req: Request, s: AdminSession): void {
   sessionsByRequest.set(req, s);
 }
 
-export function createContext(services: Services, repo: AdminRepo, sessions: Sessions): AdminContext {
+export function createContext(deps: AdminDeps, sessions: Sessions): AdminContext {
   const session = (req: Request) => {
     const s = sessionsByRequest.get(req);
     if (!s) throw new Error('admin handler reached without a session');
     return s;
   };
   return {
-    services,
-    repo,
+    deps,
     sessions,
     session,
     render(req, res, o) {
@@ -66,6 +63,4 @@ export function firstIssue(err: z.ZodError): string {
 }
 
 /** An error as a sentence for the page, with anything token-like scrubbed (CRM errors can quote URLs). */
-export function errorMessage(err: unknown): string {
-  return scrub(err instanceof Error ? err.message : String(err)).slice(0, 500);
-}
+export const errorMessage = reasonOf;

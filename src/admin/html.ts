@@ -25,11 +25,6 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new Html(out);
 }
 
-/** Trusted markup built by code (never user or CRM data). */
-export function unsafeRaw(s: string): Html {
-  return new Html(s);
-}
-
 /** `selected` / `checked` / `disabled` attributes. */
 export function attr(name: string, on: boolean): Html {
   return new Html(on ? ` ${name}` : '');

@@ -6,14 +6,14 @@ import type { ConnectionRow } from '../db/connections.repo.js';
 import { mappedFields } from '../sync/pipeline.js';
 import { adminPath } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
-import { findConnection, noteReauth } from './connections.routes.js';
+import { findConnection } from './connections.routes.js';
 import { checkMapping, formOf, PreviewForm, readMappingForm } from './mapping-form.js';
 import { mappingView, type MappingForm, type PreviewResult } from './views/mapping.js';
 
-const objectTypesOf = (conn: ConnectionRow): ObjectType[] => (conn.crm === 'hubspot' ? ['contact'] : ['contact', 'lead']);
 
 export function mappingRoutes(r: Router, ctx: AdminContext): void {
-  const { services } = ctx;
+  const { deps } = ctx;
+  const objectTypesOf = (conn: ConnectionRow): readonly ObjectType[] => deps.connectors[conn.crm].objectTypes;
 
   /** The CRM's properties per object type; a failure is shown on the page instead of breaking it. */
   async function fieldsOf(conn: ConnectionRow): Promise<Map<ObjectType, FieldDef[] | { error: string }>> {
@@ -22,12 +22,12 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
       for (const t of objectTypesOf(conn)) out.set(t, { error: 'the connection is disconnected' });
       return out;
     }
-    const c = services.registry.get(conn.id);
+    const c = deps.registry.get(conn.id);
     for (const t of objectTypesOf(conn)) {
       try {
         out.set(t, [...(await c.fields(t)).values()]);
       } catch (err) {
-        noteReauth(ctx, conn.id, err);
+        deps.connectionOps.noteReauth(conn.id, err);
         out.set(t, { error: errorMessage(err) });
       }
     }
@@ -35,7 +35,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
   }
 
   async function show(req: Request, res: Response, conn: ConnectionRow, o: { form?: MappingForm; errors?: string[]; preview?: PreviewResult; status?: number } = {}) {
-    const settings = services.registry.get(conn.id).settings;
+    const settings = deps.registry.get(conn.id).settings;
     ctx.render(req, res, {
       title: 'Field mapping',
       nav: 'connections',
@@ -61,13 +61,12 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const form = readMappingForm(formBody(req));
-    const c = services.registry.get(conn.id);
+    const c = deps.registry.get(conn.id);
     const checked = await checkMapping(form, objectTypesOf(conn), (t) => c.fields(t));
     // Re-render with what was typed, so a mistake does not cost the admin the whole form.
     if (!checked.ok) return show(req, res, conn, { form, errors: checked.errors, status: 422 });
-    services.repos.connections.setSettings(conn.id, JSON.stringify(checked.settings));
-    services.registry.invalidate(conn.id);
-    services.log.info({ connection: conn.id, mappings: checked.settings.mappings.length }, 'field mapping changed on the admin page');
+    deps.connectionOps.saveSettings(conn.id, checked.settings);
+    deps.log.info({ connection: conn.id, mappings: checked.settings.mappings.length }, 'field mapping changed on the admin page');
     ctx.done(req, res, `${adminPath('connections', conn.id)}/mapping`, {
       kind: 'ok',
       message: `Mapping saved: ${checked.settings.mappings.length} fields. It applies to the next enrichment.`,
@@ -82,7 +81,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
     if (conn.status === 'disconnected') return ctx.done(req, res, back, { kind: 'error', message: 'This connection is disconnected.' });
     const { objectType, contactId } = f.data;
-    const c = services.registry.get(conn.id);
+    const c = deps.registry.get(conn.id);
     const base: PreviewResult = { objectType, contactId, credits: 0, changes: [], skipped: [] };
     let preview: PreviewResult;
     try {
@@ -90,7 +89,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
       if (!contact) preview = { ...base, message: `There is no ${objectType} with id ${contactId} in this CRM.` };
       else if (!contact.email && !contact.linkedinUrl) preview = { ...base, message: 'This record has neither an email nor a LinkedIn URL to look up.' };
       else {
-        const { outcome, plan } = await services.pipeline.preview(c, contact);
+        const { outcome, plan } = await deps.pipeline.preview(c, contact);
         if (outcome.status !== 200) preview = { ...base, message: `Enrichment did not answer a profile: ${outcome.body.message}.` };
         else if (!outcome.body.found || !plan) preview = { ...base, message: 'No profile was found for this record, so nothing would be written.' };
         else {
@@ -105,7 +104,7 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
         }
       }
     } catch (err) {
-      noteReauth(ctx, conn.id, err);
+      deps.connectionOps.noteReauth(conn.id, err);
       preview = { ...base, message: `The CRM could not be read: ${errorMessage(err)}` };
     }
     await show(req, res, conn, { preview });

@@ -35,19 +35,19 @@ function periodOf(req: Request): Period {
 }
 
 export function pageRoutes(r: Router, ctx: AdminContext): void {
-  const { services } = ctx;
-  const { repos } = services;
+  const { deps } = ctx;
+  const { repos } = deps;
 
   r.get('/', (req, res) => {
-    const now = services.clock.now();
+    const now = deps.clock.now();
     const month = repos.ledger.summary(monthStartUtc(now));
     ctx.render(req, res, {
       title: 'Dashboard',
       nav: 'dashboard',
       body: dashboardView({
-        activeProviders: services.enricher.activeProviders,
+        activeProviders: deps.activeProviders,
         connections: repos.connections.list(),
-        jobs: ctx.repo.jobCounts(),
+        jobs: deps.queue.counts(),
         creditsThisMonth: month.map((a) => ({ account: a.account, credits: a.credits, limit: repos.accounts.byId(a.account_id)?.monthly_credit_limit ?? 0 })),
         monthLabel: new Date(now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
       }),
@@ -56,7 +56,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
 
   // ---- Schedules
   function scheduleGroups(now: number, error?: { connectionId: string; mode: SyncMode; cron: string; problems: string[] }): ScheduleGroup[] {
-    const last = new Map(ctx.repo.lastRuns().map((l) => [`${l.connection_id}:${l.mode}`, l]));
+    const last = new Map(repos.admin.lastRuns().map((l) => [`${l.connection_id}:${l.mode}`, l]));
     return repos.connections
       .list()
       .filter((c) => c.status !== 'disconnected')
@@ -82,7 +82,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
   }
 
   r.get('/schedules', (req, res) => {
-    const now = services.clock.now();
+    const now = deps.clock.now();
     ctx.render(req, res, { title: 'Schedules', nav: 'schedules', body: schedulesView({ groups: scheduleGroups(now), csrf: ctx.session(req).csrf, now }) });
   });
 
@@ -96,7 +96,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     const enabled = f.data.enabled === '1';
     // An empty expression is allowed only to switch a mode off.
     const problems = cron === '' && !enabled ? [] : cronProblems(cron);
-    const now = services.clock.now();
+    const now = deps.clock.now();
     if (problems.length) {
       return ctx.render(req, res, {
         title: 'Schedules',
@@ -119,9 +119,9 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
 
   // ---- Credits
   function creditData(period: Period) {
-    const now = services.clock.now();
+    const now = deps.clock.now();
     const since = periodStart(now, period);
-    const daily = ctx.repo.creditsDaily(since);
+    const daily = repos.admin.creditsDaily(since);
     const month = new Map(repos.ledger.summary(monthStartUtc(now)).map((a) => [a.account_id, a.credits]));
     const accounts: AccountCredits[] = repos.ledger.summary(since).map((a) => ({
       accountId: a.account_id,
@@ -171,13 +171,13 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     ctx.render(req, res, {
       title: 'Activity',
       nav: 'activity',
-      body: activityView({ dead: ctx.repo.deadJobs(), recent: ctx.repo.recentJobs(50), audit: ctx.repo.searchAudit(email), email, csrf: ctx.session(req).csrf }),
+      body: activityView({ dead: deps.queue.inState('dead'), recent: deps.queue.recent(50), audit: repos.admin.searchAudit(email), email, csrf: ctx.session(req).csrf }),
     });
   });
 
   r.post('/activity/jobs/:jobId/retry', (req, res) => {
     const id = Number(req.params.jobId);
-    const ok = Number.isSafeInteger(id) && id > 0 && services.queue.retryDead(id);
+    const ok = Number.isSafeInteger(id) && id > 0 && deps.queue.retryDead(id);
     ctx.done(req, res, '/admin/activity#dead', ok ? { kind: 'ok', message: `Job ${id} is queued again.` } : { kind: 'error', message: `Job ${req.params.jobId} is not a dead job.` });
   });
 
@@ -198,7 +198,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     if (!f.success) return ctx.done(req, res, '/admin/api-keys', { kind: 'error', message: firstIssue(f.error) });
     const account = repos.accounts.ensure(f.data.account);
     const { id, key } = repos.apiKeys.create(account.id, f.data.label || undefined);
-    services.log.info({ account: account.name, keyId: id }, 'API key created on the admin page');
+    deps.log.info({ account: account.name, keyId: id }, 'API key created on the admin page');
     showKeys(req, res, { key, account: account.name });
   });
 

@@ -1,14 +1,13 @@
 // The admin pages under /admin: security headers, login/logout, the session guard, CSRF on every POST, then the
-// pages. Server-rendered HTML; the admin layer holds no business logic and reaches the data through services
-// and src/db/admin.repo.ts.
+// pages. Server-rendered HTML; the admin layer holds no business logic and reaches the data through the
+// repositories and services of AdminDeps (deps.ts), which the composition root builds.
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Services } from '../main.js';
-import { createAdminRepo } from '../db/admin.repo.js';
 import { verifyPassword } from '../lib/crypto.js';
 import { ADMIN_CSS, ADMIN_JS } from './assets.js';
-import { createLoginThrottle, createSessions, DEFAULT_THROTTLE, type ThrottleOptions } from './auth.js';
+import { createLoginThrottle, createSessions, DEFAULT_THROTTLE } from './auth.js';
 import { attachSession, createContext, formBody } from './context.js';
+import type { AdminDeps } from './deps.js';
 import { originAllowed, submittedToken, tokenMatches } from './csrf.js';
 import { html } from './html.js';
 import { page } from './layout.js';
@@ -17,12 +16,6 @@ import { connectionRoutes } from './connections.routes.js';
 import { mappingRoutes } from './mapping.routes.js';
 import { pageRoutes } from './pages.routes.js';
 import { oauthRoutes } from '../http/oauth.routes.js';
-
-export interface AdminDeps {
-  services: Services;
-  /** Failed-login throttling (tests shorten it). */
-  throttle?: ThrottleOptions;
-}
 
 const LoginForm = z.object({ password: z.string().max(1000), next: z.string().max(500).optional() });
 
@@ -58,12 +51,10 @@ function securityHeaders(formTargets: string[]): RequestHandler {
 }
 
 export function adminRoutes(deps: AdminDeps): Router {
-  const { services } = deps;
-  const { config, clock, log } = services;
-  const repo = createAdminRepo(services.db);
-  const sessions = createSessions({ repo: repo.sessions, settings: services.repos.settings, clock, secure: config.PUBLIC_URL.startsWith('https:') });
+  const { config, clock, log } = deps;
+  const sessions = createSessions({ repo: deps.repos.admin.sessions, settings: deps.repos.settings, clock, secure: config.PUBLIC_URL.startsWith('https:') });
   const throttle = createLoginThrottle(clock, deps.throttle ?? DEFAULT_THROTTLE);
-  const ctx = createContext(services, repo, sessions);
+  const ctx = createContext(deps, sessions);
   const origins = [config.HUBSPOT_AUTHORIZE_URL, config.SALESFORCE_LOGIN_URL].map((u) => new URL(u).origin);
 
   const outer = Router();
@@ -104,7 +95,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       return;
     }
     const f = LoginForm.safeParse(body);
-    const stored = services.repos.settings.get('admin_password_hash');
+    const stored = deps.repos.settings.get('admin_password_hash');
     const next = safeNext(f.success ? f.data.next : undefined);
     if (!f.success || !stored || !verifyPassword(f.data.password, stored)) {
       throttle.fail(ip);
@@ -153,7 +144,7 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   // The OAuth install and callback live outside /admin (their URLs are registered with the CRMs) but belong to
   // the admin session: only the admin who began an install can complete it.
-  outer.use(oauthRoutes({ install: services.install, log, adminSession: (req) => sessions.idHashOf(req), loginUrl: '/admin/login?next=%2Fadmin%2Fconnections' }));
+  outer.use(oauthRoutes({ install: deps.install, log, adminSession: (req) => sessions.idHashOf(req), loginUrl: '/admin/login?next=%2Fadmin%2Fconnections' }));
 
   pageRoutes(r, ctx);
   connectionRoutes(r, ctx);

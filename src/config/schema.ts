@@ -1,4 +1,4 @@
-// One schema for every environment variable (CONTRACT.md section 2, plus a few documented extras).
+// One schema for every environment variable (each documented in the README, "Configuration", and in config/.env.example).
 // Only src/config reads process.env; everything else receives a parsed Config.
 import { z } from 'zod';
 

@@ -1,14 +1,16 @@
 import type { Db } from './open.js';
 import { newId } from './ids.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface Account {
   id: string;
   name: string;
   monthly_credit_limit: number;
-  created_at: string;
+  /** Epoch ms. */
+  created_at: number;
 }
 
-export function createAccountsRepo(db: Db) {
+export function createAccountsRepo(db: Db, clock: Clock) {
   const byName = db.prepare<[string], Account>('SELECT * FROM accounts WHERE name = ?');
   const byId = db.prepare<[string], Account>('SELECT * FROM accounts WHERE id = ?');
   const insert = db.prepare('INSERT INTO accounts (id, name, monthly_credit_limit, created_at) VALUES (?, ?, 0, ?) ON CONFLICT(name) DO NOTHING');
@@ -18,7 +20,7 @@ export function createAccountsRepo(db: Db) {
   return {
     /** Idempotent by name. */
     ensure(name: string): Account {
-      insert.run(newId('acc'), name, new Date().toISOString());
+      insert.run(newId('acc'), name, clock.now());
       return byName.get(name)!;
     },
     byName: (name: string) => byName.get(name),

@@ -1,8 +1,8 @@
-// Read models of the admin pages (dashboard counts, jobs, audit search, credits per day) and the admin
-// sessions. The admin layer never runs SQL itself: every query it needs lives here, prepared once.
+// Read models of the admin pages (audit search, credits per day, last runs) and the admin sessions. The admin
+// layer never runs SQL itself: every query it needs lives here, prepared once — except the job lists and counts,
+// which live with the rest of the SQL on `jobs` in src/jobs/queue.ts.
 import type { Db } from './open.js';
 import type { AuditRow } from './contacts.repo.js';
-import type { JobState } from '../jobs/queue.js';
 
 export interface AdminSessionRow {
   id_hash: string;
@@ -12,22 +12,6 @@ export interface AdminSessionRow {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
-}
-
-export interface AdminJobRow {
-  id: number;
-  name: string;
-  connection_id: string | null;
-  crm: string | null;
-  payload_json: string;
-  state: JobState;
-  attempts: number;
-  max_attempts: number;
-  last_error: string | null;
-  run_at: number;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
 }
 
 /** An audit row with the CRM of its connection (the activity page lists rows of every connection). */
@@ -45,11 +29,6 @@ export interface CreditDayRow {
   credits: number;
 }
 
-export type JobCounts = Record<JobState, number>;
-
-const JOB_COLUMNS = `j.id, j.name, j.connection_id, c.crm, j.payload_json, j.state, j.attempts, j.max_attempts, j.last_error, j.run_at,
-  j.created_at, j.updated_at, j.finished_at`;
-
 /** `%` and `_` typed by the admin are literal characters, not wildcards. */
 function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -66,14 +45,6 @@ export function createAdminRepo(db: Db) {
   const sessionDelete = db.prepare('DELETE FROM admin_sessions WHERE id_hash = ?');
   const sessionPurge = db.prepare('DELETE FROM admin_sessions WHERE expires_at < ?');
 
-  const jobCounts = db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state');
-  const recentJobs = db.prepare<[number], AdminJobRow>(
-    `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
-  );
-  const jobsInState = db.prepare<[string, number], AdminJobRow>(
-    `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id WHERE j.state = ?
-      ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
-  );
   const auditRecent = db.prepare<[number], AuditSearchRow>(
     `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id ORDER BY l.created_at DESC, l.id DESC LIMIT ?`,
   );
@@ -109,13 +80,6 @@ export function createAdminRepo(db: Db) {
       },
       purgeExpired: (now: number) => sessionPurge.run(now).changes,
     },
-    jobCounts(): JobCounts {
-      const out: JobCounts = { queued: 0, running: 0, retry: 0, succeeded: 0, dead: 0 };
-      for (const r of jobCounts.all()) out[r.state] = r.n;
-      return out;
-    },
-    recentJobs: (limit = 50) => recentJobs.all(limit),
-    deadJobs: (limit = 100) => jobsInState.all('dead', limit),
     /** Audit rows whose contact email contains `term` (all recent rows when empty). */
     searchAudit(term: string, limit = 200): AuditSearchRow[] {
       const t = term.trim();

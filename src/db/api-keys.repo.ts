@@ -3,6 +3,7 @@ import type { Db } from './open.js';
 import { newId } from './ids.js';
 import { createTtlMemo, MEMO_TTL_MS } from './memo.js';
 import { randomToken, sha256Hex } from '../lib/crypto.js';
+import type { Clock } from '../lib/clock.js';
 
 export const API_KEY_PREFIX = 'gtm_live_';
 
@@ -11,9 +12,10 @@ export interface ApiKeyRow {
   account_id: string;
   prefix: string;
   label: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
+  /** Epoch ms, like every time in the database. */
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }
 
 export interface ApiKeyPrincipal {
@@ -26,7 +28,7 @@ export interface ApiKeyPrincipal {
 const TOUCH_EVERY_MS = 60_000;
 
 /** `memoize`: keep recent principals in memory (see memo.ts); the server's API handle does, the CLI does not. */
-export function createApiKeysRepo(db: Db, opts: { memoize?: boolean } = {}) {
+export function createApiKeysRepo(db: Db, clock: Clock, opts: { memoize?: boolean } = {}) {
   const insert = db.prepare('INSERT INTO api_keys (id, account_id, prefix, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const byHash = db.prepare<[string], { id: string; account_id: string; monthly_credit_limit: number }>(
     // A correlated subquery plans as a unique-index lookup plus a primary-key lookup (3x cheaper than the join).
@@ -49,10 +51,10 @@ export function createApiKeysRepo(db: Db, opts: { memoize?: boolean } = {}) {
     create(accountId: string, label?: string): { id: string; key: string } {
       const key = API_KEY_PREFIX + randomToken(24);
       const id = newId('key');
-      insert.run(id, accountId, key.slice(0, API_KEY_PREFIX.length + 6), sha256Hex(key), label ?? null, new Date().toISOString());
+      insert.run(id, accountId, key.slice(0, API_KEY_PREFIX.length + 6), sha256Hex(key), label ?? null, clock.now());
       return { id, key };
     },
-    authenticate(key: string, now = Date.now()): ApiKeyPrincipal | undefined {
+    authenticate(key: string, now = clock.now()): ApiKeyPrincipal | undefined {
       if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return undefined;
       let principal = memo.get(key, now);
       if (!principal) {
@@ -64,13 +66,13 @@ export function createApiKeysRepo(db: Db, opts: { memoize?: boolean } = {}) {
       const last = lastTouched.get(principal.keyId) ?? 0;
       if (now - last >= TOUCH_EVERY_MS) {
         lastTouched.set(principal.keyId, now);
-        touch.run(new Date(now).toISOString(), principal.keyId);
+        touch.run(now, principal.keyId);
       }
       return principal;
     },
     revoke(id: string): boolean {
       memo.clear();
-      return revoke.run(new Date().toISOString(), id).changes > 0;
+      return revoke.run(clock.now(), id).changes > 0;
     },
     list: () => list.all(),
   };

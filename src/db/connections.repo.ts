@@ -2,6 +2,7 @@
 import type { Db } from './open.js';
 import { newId } from './ids.js';
 import { randomToken, sha256Hex, type Cipher } from '../lib/crypto.js';
+import type { Clock } from '../lib/clock.js';
 import type { CrmKind, ProvisionReport, TokenSet } from '../../connectors/types.js';
 
 const INBOUND_TOKEN_BYTES = 32;
@@ -26,11 +27,12 @@ export interface ConnectionRow {
   /** SHA-256 of the connection's inbound endpoint secret (Salesforce Outbound Messages); null until first needed. */
   inbound_token_hash: string | null;
   inbound_token_enc: string | null;
-  created_at: string;
-  updated_at: string;
+  /** Epoch ms, like every time in the database. */
+  created_at: number;
+  updated_at: number;
 }
 
-export function createConnectionsRepo(db: Db, cipher: Cipher) {
+export function createConnectionsRepo(db: Db, cipher: Cipher, clock: Clock) {
   const byId = db.prepare<[string], ConnectionRow>('SELECT * FROM connections WHERE id = ?');
   const byExternal = db.prepare<[string, string], ConnectionRow>('SELECT * FROM connections WHERE crm = ? AND external_id = ?');
   const list = db.prepare<[], ConnectionRow & { account_name: string }>(
@@ -56,7 +58,7 @@ export function createConnectionsRepo(db: Db, cipher: Cipher) {
   const byTokenHash = db.prepare<[string], ConnectionRow>('SELECT * FROM connections WHERE inbound_token_hash = ?');
   const setToken = db.prepare('UPDATE connections SET inbound_token_hash = ?, inbound_token_enc = ?, updated_at = ? WHERE id = ?');
 
-  const now = () => new Date().toISOString();
+  const now = () => clock.now();
 
   /** 32 random bytes (43 base64url characters); only its hash is searchable, the secret itself is encrypted. */
   function newInboundToken(id: string): string {
@@ -112,7 +114,7 @@ export function createConnectionsRepo(db: Db, cipher: Cipher) {
       return row?.provision_json ? (JSON.parse(row.provision_json) as ProvisionReport) : null;
     },
     /** Cross-process refresh lock (a lease, so a crashed holder frees it). */
-    tryLock(id: string, ms: number, at = Date.now()): boolean {
+    tryLock(id: string, ms: number, at = clock.now()): boolean {
       return lock.run(at + ms, id, at).changes > 0;
     },
     unlock(id: string): void {

@@ -19,19 +19,31 @@ export interface RunCounts {
 
 export const emptyCounts = (): RunCounts => ({ checked: 0, enriched: 0, written: 0, changed: 0, tasks: 0, credits: 0, errors: 0, skipped: 0 });
 
+/** A run as the code sees it: its JSON columns parsed once, in runFromRow. */
 export interface RunRow {
   id: string;
   connection_id: string;
   mode: SyncMode;
   trigger: string;
   state: RunState;
-  checkpoint_json: string | null;
+  /** Where a started run resumes (the run service validates its shape); null until the first page is saved. */
+  checkpoint: unknown;
   total: number | null;
-  counts_json: string;
+  /** Every count present (0 when the stored JSON lacks it). */
+  counts: RunCounts;
   error: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+}
+
+type StoredRun = Omit<RunRow, 'checkpoint' | 'counts'> & { checkpoint_json: string | null; counts_json: string };
+
+/** The one place a sync_runs row becomes a RunRow (both JSON columns are written only by this repository). */
+export function runFromRow(row: StoredRun): RunRow {
+  const { checkpoint_json, counts_json, ...rest } = row;
+  const counts = JSON.parse(counts_json) as Partial<RunCounts> | null;
+  return { ...rest, checkpoint: checkpoint_json === null ? null : (JSON.parse(checkpoint_json) as unknown), counts: { ...emptyCounts(), ...counts } };
 }
 
 export interface ScheduleRow {
@@ -46,11 +58,11 @@ export function createSyncRunsRepo(db: Db) {
   const insert = db.prepare(
     `INSERT INTO sync_runs (id, connection_id, mode, trigger, state, counts_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
   );
-  const get = db.prepare<[string], RunRow>('SELECT * FROM sync_runs WHERE id = ?');
-  const active = db.prepare<[string, string], RunRow>(
+  const get = db.prepare<[string], StoredRun>('SELECT * FROM sync_runs WHERE id = ?');
+  const active = db.prepare<[string, string], StoredRun>(
     `SELECT * FROM sync_runs WHERE connection_id = ? AND mode = ? AND state IN ('queued', 'running') ORDER BY created_at LIMIT 1`,
   );
-  const recent = db.prepare<[string, number], RunRow>('SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at DESC LIMIT ?');
+  const recent = db.prepare<[string, number], StoredRun>('SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at DESC LIMIT ?');
   const start = db.prepare(`UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?`);
   const progress = db.prepare('UPDATE sync_runs SET checkpoint_json = ?, counts_json = ?, total = COALESCE(?, total) WHERE id = ?');
   const addTasks = db.prepare(
@@ -73,11 +85,17 @@ export function createSyncRunsRepo(db: Db) {
     create(connectionId: string, mode: SyncMode, trigger: string, now: number): RunRow {
       const id = newId('run');
       insert.run(id, connectionId, mode, trigger, JSON.stringify(emptyCounts()), now);
-      return get.get(id)!;
+      return runFromRow(get.get(id)!);
     },
-    get: (id: string) => get.get(id),
-    active: (connectionId: string, mode: SyncMode) => active.get(connectionId, mode),
-    recent: (connectionId: string, limit = 10) => recent.all(connectionId, limit),
+    get(id: string): RunRow | undefined {
+      const row = get.get(id);
+      return row && runFromRow(row);
+    },
+    active(connectionId: string, mode: SyncMode): RunRow | undefined {
+      const row = active.get(connectionId, mode);
+      return row && runFromRow(row);
+    },
+    recent: (connectionId: string, limit = 10) => recent.all(connectionId, limit).map(runFromRow),
     markStarted(id: string, now: number): void {
       start.run(now, id);
     },

@@ -1,8 +1,9 @@
-// The public contract of POST /v1/profile/enrich (CONTRACT.md section 3), as zod schemas.
+// The public contract of POST /v1/profile/enrich (documented in the README, "The API"), as zod schemas.
 // Everything that crosses the API edge, the dataset importer and the cache is parsed with these.
 import { z } from 'zod';
+import { SENIORITY_LEVELS } from '../lib/seniority-levels.js';
 
-export const SENIORITY_LEVELS = ['C-Level', 'VP', 'Director', 'Manager', 'Senior', 'Individual', 'Intern'] as const;
+export { SENIORITY_LEVELS };
 export const Seniority = z.enum(SENIORITY_LEVELS);
 export type Seniority = z.infer<typeof Seniority>;
 

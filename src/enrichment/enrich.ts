@@ -2,7 +2,7 @@
 // Knows no HTTP, no SQL and no CRM: storage arrives through ports.ts, providers through providers/types.ts.
 import { CREDITS_PER_FOUND, ERRORS, type EnrichRequest, type EnrichResponse, type Profile } from './contract.js';
 import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
-import type { CreditStore, InputKind, LedgerOutcome, ProfileCacheStore } from './ports.js';
+import type { CreditStore, EnrichMetrics, InputKind, LedgerOutcome, ProfileCacheStore } from './ports.js';
 import type { Lookup, Provider } from './providers/types.js';
 import { runWaterfall, type WaterfallResult } from './waterfall.js';
 import type { Clock } from '../lib/clock.js';
@@ -37,12 +37,6 @@ export type ErrorBody = { error: string; message: string };
 export type EnrichOutcome =
   | { status: 200; readonly body: EnrichResponse; json?: () => string }
   | { status: 400 | 402 | 502 | 503; body: ErrorBody; json?: undefined };
-
-export interface EnrichMetrics {
-  enrichment(provider: string, outcome: LedgerOutcome | 'cache_hit'): void;
-  credits(n: number): void;
-  providerCall(provider: string, outcome: string, seconds: number): void;
-}
 
 export interface EnricherDeps {
   providers: readonly Provider[];

@@ -46,3 +46,10 @@ export interface DatasetStore {
   findByEmail(email: string): { profile: Profile; confidence: number } | undefined;
   findByLinkedIn(url: string): { profile: Profile; confidence: number } | undefined;
 }
+
+/** Counters the core reports to (Prometheus in the service; src/lib/metrics.ts implements it). */
+export interface EnrichMetrics {
+  enrichment(provider: string, outcome: LedgerOutcome | 'cache_hit'): void;
+  credits(n: number): void;
+  providerCall(provider: string, outcome: string, seconds: number): void;
+}

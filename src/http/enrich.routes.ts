@@ -1,4 +1,4 @@
-// POST /v1/profile/enrich — exactly CONTRACT.md section 3. Order: key → rate limit → body → enrich, so an
+// POST /v1/profile/enrich — as documented in the README, "The API". Order: key → rate limit → body → enrich, so an
 // unauthenticated client never gets its body parsed and a rate-limited one never costs a provider call.
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import { ERRORS, EnrichRequest } from '../enrichment/contract.js';

@@ -5,28 +5,18 @@ import type { Db } from '../db/open.js';
 import { backoffMs, type RetryDecision } from '../lib/errors.js';
 import { createGroupCommit } from '../db/group-commit.js';
 import type { Clock } from '../lib/clock.js';
+import { assertTransition, JOB_STATES, type JobState } from './states.js';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'retry' | 'dead';
+export { assertTransition, TRANSITIONS, type JobState } from './states.js';
 
-/** Allowed transitions; anything else is a bug and throws. */
-export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
-  queued: ['running'],
-  running: ['succeeded', 'retry', 'dead', 'queued'], // queued = released at shutdown, waiting for re-auth, or yielding
-  retry: ['running'],
-  dead: ['queued'], // an admin retries it
-  succeeded: [],
-};
-
-export function assertTransition(from: JobState, to: JobState): void {
-  if (!TRANSITIONS[from].includes(to)) throw new Error(`job state transition ${from} → ${to} is not allowed`);
-}
-
+/** A job as the code sees it: the payload parsed once, here (jobFromRow). */
 export interface JobRow {
   id: number;
   name: string;
   connection_id: string | null;
   dedupe_key: string | null;
-  payload_json: string;
+  /** The parsed payload_json; handlers validate it with their own schema. */
+  payload: unknown;
   state: JobState;
   attempts: number;
   max_attempts: number;
@@ -37,6 +27,28 @@ export interface JobRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+}
+
+type StoredJob = Omit<JobRow, 'payload'> & { payload_json: string };
+
+/** A job of the admin's lists, with the CRM of its connection. */
+export interface JobListRow extends JobRow {
+  crm: string | null;
+}
+
+export type JobCounts = Record<JobState, number>;
+
+/** The one place a jobs row becomes a JobRow: the JSON payload is parsed here and nowhere else. */
+export function jobFromRow<R extends StoredJob>(row: R): Omit<R, 'payload_json'> & { payload: unknown } {
+  const { payload_json, ...rest } = row;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(payload_json);
+  } catch {
+    // Not written by enqueue (which always stores JSON): the handler's schema refuses it and the job dies visibly.
+    payload = undefined;
+  }
+  return { ...rest, payload };
 }
 
 export interface EnqueueOptions {
@@ -52,8 +64,6 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Batch size per job name (contact jobs are claimed up to 100 at a time; runs one by one). */
   batchSize: (name: string) => number;
-  /** Only these job names (the CLI claims only its own run). */
-  names?: readonly string[];
   /** Only this job id. */
   jobId?: number;
 }
@@ -76,8 +86,8 @@ export function createQueue(db: Db, opts: QueueOptions) {
      VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
   );
   const byDedupe = db.prepare<[string], { id: number }>('SELECT id FROM jobs WHERE dedupe_key = ?');
-  const get = db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?');
-  const expired = db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`);
+  const get = db.prepare<[number], StoredJob>('SELECT * FROM jobs WHERE id = ?');
+  const expired = db.prepare<[number], StoredJob>(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`);
   const candidate = db.prepare<[number, number], { connection_id: string | null; name: string }>(
     `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
       WHERE j.state IN ('queued', 'retry') AND j.run_at <= ?
@@ -85,21 +95,13 @@ export function createQueue(db: Db, opts: QueueOptions) {
               SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))
       ORDER BY j.run_at, j.id LIMIT 1`,
   );
-  const candidateNamed = (names: readonly string[]) =>
-    db.prepare<unknown[], { connection_id: string | null; name: string }>(
-      `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
-        WHERE j.state IN ('queued', 'retry') AND j.run_at <= ? AND j.name IN (${names.map(() => '?').join(',')})
-          AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
-                SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))
-        ORDER BY j.run_at, j.id LIMIT 1`,
-    );
   const candidateById = db.prepare<[number, number, number], { connection_id: string | null; name: string }>(
     `SELECT j.connection_id, j.name FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id
       WHERE j.id = ? AND j.state IN ('queued', 'retry') AND j.run_at <= ?
         AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
               SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))`,
   );
-  const readyOf = db.prepare<[string | null, string, number, number], JobRow>(
+  const readyOf = db.prepare<[string | null, string, number, number], StoredJob>(
     `SELECT * FROM jobs WHERE connection_id IS ? AND name = ? AND state IN ('queued', 'retry') AND run_at <= ? ORDER BY run_at, id LIMIT ?`,
   );
   const setRunning = db.prepare(
@@ -115,7 +117,19 @@ export function createQueue(db: Db, opts: QueueOptions) {
        last_error = @last_error, updated_at = @now, finished_at = @finished_at WHERE id = @id`,
   );
 
-  function transition(job: JobRow, to: JobState, fields: { attempts?: number; runAt?: number; error?: string | null; outcome: string }): void {
+  // Read models of the admin pages and the jobs gauge of /metrics: SQL on jobs lives in this module only.
+  const LIST_COLUMNS = `j.id, j.name, j.connection_id, j.dedupe_key, c.crm, j.payload_json, j.state, j.attempts, j.max_attempts,
+    j.run_at, j.lease_until, j.leased_by, j.last_error, j.created_at, j.updated_at, j.finished_at`;
+  const countByState = db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state');
+  const recentList = db.prepare<[number], StoredJob & { crm: string | null }>(
+    `SELECT ${LIST_COLUMNS} FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
+  );
+  const stateList = db.prepare<[string, number], StoredJob & { crm: string | null }>(
+    `SELECT ${LIST_COLUMNS} FROM jobs j LEFT JOIN connections c ON c.id = j.connection_id WHERE j.state = ?
+      ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
+  );
+
+  function transition(job: StoredJob, to: JobState, fields: { attempts?: number; runAt?: number; error?: string | null; outcome: string }): void {
     assertTransition(job.state, to);
     const now = clock.now();
     update.run({
@@ -141,7 +155,7 @@ export function createQueue(db: Db, opts: QueueOptions) {
   }
 
   /** Only a job still leased by this worker may be finished by it (a reclaimed job belongs to someone else). */
-  function owned(id: number, workerId: string): JobRow | undefined {
+  function owned(id: number, workerId: string): StoredJob | undefined {
     const job = get.get(id);
     return job && job.state === 'running' && job.leased_by === workerId ? job : undefined;
   }
@@ -171,9 +185,7 @@ export function createQueue(db: Db, opts: QueueOptions) {
           const c =
             o.jobId !== undefined
               ? candidateById.get(o.jobId, now, now)
-              : o.names
-                ? candidateNamed(o.names).get(now, ...o.names, now)
-                : candidate.get(now, now);
+              : candidate.get(now, now);
           if (!c) return [];
           const rows = o.jobId !== undefined ? [get.get(o.jobId)!] : readyOf.all(c.connection_id, c.name, now, Math.max(1, o.batchSize(c.name)));
           for (const job of rows) {
@@ -181,7 +193,7 @@ export function createQueue(db: Db, opts: QueueOptions) {
             setRunning.run(now + o.leaseMs, o.workerId, now, job.id);
             attemptStart.run(job.id, job.attempts + 1, now);
           }
-          return rows.map((j) => ({ ...j, state: 'running' as const, attempts: j.attempts + 1, lease_until: now + o.leaseMs, leased_by: o.workerId }));
+          return rows.map((j) => jobFromRow({ ...j, state: 'running' as const, attempts: j.attempts + 1, lease_until: now + o.leaseMs, leased_by: o.workerId }));
         })
         .immediate();
     },
@@ -246,7 +258,19 @@ export function createQueue(db: Db, opts: QueueOptions) {
         .immediate();
     },
 
-    get: (id: number) => get.get(id),
+    get(id: number): JobRow | undefined {
+      const row = get.get(id);
+      return row && jobFromRow(row);
+    },
+    /** Jobs per state, every state present (the dashboard and the jobs gauge). */
+    counts(): JobCounts {
+      const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as JobCounts;
+      for (const r of countByState.all()) out[r.state] = r.n;
+      return out;
+    },
+    /** The latest changed jobs of every connection, newest first. */
+    recent: (limit = 50): JobListRow[] => recentList.all(limit).map(jobFromRow),
+    inState: (state: JobState, limit = 100): JobListRow[] => stateList.all(state, limit).map(jobFromRow),
     reclaimExpired: () => db.transaction(() => reclaimExpired(clock.now())).immediate(),
   };
   // The batches of concurrent webhook deliveries share one commit (see group-commit.ts).

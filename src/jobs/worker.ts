@@ -33,7 +33,6 @@ export interface WorkerOptions {
   idlePollMs?: number;
   /** How long stop() waits for in-flight batches before releasing them. */
   graceMs?: number;
-  names?: readonly string[];
   onJobFinished?: (name: string, outcome: string) => void;
   onReauthNeeded?: (connectionId: string, reason: string) => void;
 }
@@ -112,7 +111,6 @@ export function createWorker(o: WorkerOptions): Worker {
       workerId: id,
       leaseMs,
       batchSize: (name) => o.handlers[name]?.batchSize ?? 1,
-      ...(o.names ? { names: o.names } : {}),
       ...(jobId !== undefined ? { jobId } : {}),
     });
   }

@@ -66,7 +66,7 @@ export function classifyError(err: unknown): RetryDecision {
     const free = err.code === 'rate_limited';
     return { retry: true, reason: err.code, waitMs: err.waitMs, free };
   }
-  const code = findCode(err);
+  const code = errorCode(err);
   if (code && TRANSIENT_NET.has(code)) return { retry: true, reason: `network_${code.toLowerCase()}` };
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return { retry: true, reason: 'timeout' };
   if (err instanceof Error && /SQLITE_BUSY|database is locked/i.test(err.message)) return { retry: true, reason: 'db_busy' };
@@ -74,11 +74,12 @@ export function classifyError(err: unknown): RetryDecision {
   return { retry: true, reason: 'unexpected' };
 }
 
-function findCode(err: unknown, depth = 0): string | undefined {
+/** The first string `code` on an error or its chain of causes (undici hides ECONNRESET & co. in `cause`). */
+export function errorCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 4) return undefined;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return code;
-  return findCode((err as { cause?: unknown }).cause, depth + 1);
+  return errorCode((err as { cause?: unknown }).cause, depth + 1);
 }
 
 /** Exponential backoff with full jitter, floored by what the error asked for. */

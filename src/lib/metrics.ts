@@ -1,9 +1,12 @@
 // Prometheus metrics, one registry per process (created in main.ts, passed down; no global default registry).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EnrichMetrics } from '../enrichment/enrich.js';
 
-export interface Metrics extends EnrichMetrics {
+/** Implements the enrichment core's EnrichMetrics port (src/enrichment/ports.ts) by shape: src/lib imports nothing from src/. */
+export interface Metrics {
   registry: Registry;
+  enrichment(provider: string, outcome: string): void;
+  credits(n: number): void;
+  providerCall(provider: string, outcome: string, seconds: number): void;
   httpRequest(route: string, method: string, status: number, seconds: number): void;
   jobFinished(name: string, outcome: string): void;
   crmCall(crm: string, operation: string, status: string): void;

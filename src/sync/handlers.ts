@@ -30,7 +30,7 @@ export function createContactEnrichHandler(deps: { registry: ContextRegistry; pi
       const results: JobResult[] = [];
       const byType = new Map<ObjectType, { job: JobRow; payload: ContactEnrichPayload }[]>();
       for (const job of jobs) {
-        const parsed = ContactEnrichPayload.safeParse(JSON.parse(job.payload_json));
+        const parsed = ContactEnrichPayload.safeParse(job.payload);
         if (!parsed.success) {
           results.push({ id: job.id, outcome: 'failed', error: new Error(`bad payload: ${parsed.error.message}`) });
           continue;

@@ -16,6 +16,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { hasUnprintable } from '../lib/text.js';
 import { ConnectionSettings } from './mapping.js';
+import type { ConnectionService } from './connections.js';
 import type { ContextRegistry } from './context.js';
 import type { Scheduler } from './schedules.js';
 
@@ -43,6 +44,8 @@ export interface InstallDeps {
   connections: ConnectionsRepo;
   runs: SyncRunsRepo;
   registry: ContextRegistry;
+  /** Settings saves go through the connection service, like the admin page's. */
+  connectionOps: Pick<ConnectionService, 'saveSettings'>;
   scheduler: Pick<Scheduler, 'ensureDefaults'>;
   publicUrl: string;
   clock: Clock;
@@ -55,8 +58,7 @@ export function createInstallService(deps: InstallDeps) {
   function connector(crm: CrmKind): Connector {
     const c = deps.connectors[crm];
     if (!c.configured) {
-      const vars = crm === 'hubspot' ? 'HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' : 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET';
-      throw new InstallError(503, `${crm === 'hubspot' ? 'HubSpot' : 'Salesforce'} is not configured: set ${vars}`);
+      throw new InstallError(503, `${crm === 'hubspot' ? 'HubSpot' : 'Salesforce'} is not configured: ${c.setupHint}`);
     }
     return c;
   }
@@ -77,7 +79,7 @@ export function createInstallService(deps: InstallDeps) {
       }
       kept.push(m);
     }
-    if (kept.length !== settings.mappings.length) deps.connections.setSettings(row.id, JSON.stringify({ ...settings, mappings: kept }));
+    if (kept.length !== settings.mappings.length) deps.connectionOps.saveSettings(row.id, { ...settings, mappings: kept });
     deps.connections.setProvision(row.id, report);
     deps.registry.invalidate(row.id);
     return report;
@@ -129,8 +131,7 @@ export function createInstallService(deps: InstallDeps) {
       if (crm === 'salesforce') deps.connections.inboundToken(row.id);
       deps.scheduler.ensureDefaults(row.id, crm);
       // New-record polling starts now: older records are the backfill's job.
-      const hwKeys = crm === 'hubspot' ? ['contact'] : ['contact', 'lead'];
-      for (const ot of hwKeys) {
+      for (const ot of deps.connectors[crm].objectTypes) {
         if (!deps.runs.getState(row.id, `new:${ot}:high_water`)) deps.runs.putState(row.id, `new:${ot}:high_water`, new Date(deps.clock.now()).toISOString());
       }
       let report: ProvisionReport | null = null;

@@ -223,7 +223,3 @@ export function sameValue(def: FieldDef, a: FieldValue, b: FieldValue): boolean 
       return String(a).trim() === String(b).trim();
   }
 }
-
-export function validateSettings(raw: unknown): ConnectionSettings {
-  return ConnectionSettings.parse(raw);
-}

@@ -7,6 +7,7 @@ import type { ContactsRepo, SnapshotRow } from '../db/contacts.repo.js';
 import type { ContactRef, CrmContact, CrmKind, CrmSession, FieldDef, ObjectType, WriteOutcome } from '../../connectors/types.js';
 import { BudgetExhaustedError, NonRetryableError, RetryAfterError } from '../lib/errors.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { planWrites, type ConnectionSettings, type FieldChange, type JobChangeValues, type Plan } from './mapping.js';
 import { companyKey } from '../enrichment/normalize.js';
 
@@ -92,7 +93,7 @@ export function createPipeline(deps: PipelineDeps) {
     // 2. Enrich, a few at a time.
     const enriched: Enriched[] = [];
     const notFound: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
-    await forEachLimit(todo, deps.enrichConcurrency, async ({ contact, snapshot }) => {
+    await mapLimit(todo, deps.enrichConcurrency, async ({ contact, snapshot }) => {
       const outcome = await deps.enricher.enrich(
         { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
         {
@@ -333,15 +334,4 @@ function enrichFailure(outcome: EnrichOutcome): Error | null {
     default:
       return new RetryAfterError('provider_failed', 'enrichment provider failed', 30_000);
   }
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  });
-  await Promise.all(lanes);
 }

@@ -58,12 +58,12 @@ export function createRunService(deps: RunServiceDeps) {
   }
 
   async function step(run: RunRow, ctx: ConnectionContext): Promise<'continue' | 'done'> {
-    let cp: Checkpoint = run.checkpoint_json ? Checkpoint.parse(JSON.parse(run.checkpoint_json)) : { objectIndex: 0, cursor: null };
+    let cp: Checkpoint = run.checkpoint !== null ? Checkpoint.parse(run.checkpoint) : { objectIndex: 0, cursor: null };
     const now = clock.now();
     const dueBefore = now - deps.cacheTtlDays * DAY_MS;
     const onTaskCreated = () => runs.addTasks(run.id, 1);
     let total: number | null = null;
-    if (!run.checkpoint_json) {
+    if (run.checkpoint === null) {
       runs.markStarted(run.id, now);
       total = await countTotal(run.mode, ctx, dueBefore);
       if (run.mode === 'job-changes') await deps.outbox.flush(ctx, { onCreated: onTaskCreated });
@@ -79,7 +79,7 @@ export function createRunService(deps: RunServiceDeps) {
     // after it resumes at the next page with counts that include this one; a crash before it redoes the page,
     // where the CRM write is idempotent and the ledger's idempotency keys charge nobody twice.
     const commit = (results: ContactResult[]) => {
-      const counts: RunCounts = { ...emptyCounts(), ...(JSON.parse(runs.get(run.id)!.counts_json) as Partial<RunCounts>) };
+      const counts: RunCounts = runs.get(run.id)!.counts;
       addCounts(counts, results);
       counts.skipped += missing;
       counts.checked += missing;
@@ -146,7 +146,7 @@ export function createRunService(deps: RunServiceDeps) {
     batchSize: 1,
     async run(jobs: JobRow[]): Promise<JobResult[]> {
       const job = jobs[0]!;
-      const { runId } = RunPayload.parse(JSON.parse(job.payload_json));
+      const { runId } = RunPayload.parse(job.payload);
       const run = runs.get(runId);
       if (!run || run.state === 'succeeded' || run.state === 'failed') return [{ id: job.id, outcome: 'succeeded' }];
       try {
@@ -155,8 +155,7 @@ export function createRunService(deps: RunServiceDeps) {
         if (next === 'continue') return [{ id: job.id, outcome: 'continue' }];
         await deps.outbox.flush(ctx, { onCreated: () => runs.addTasks(run.id, 1) });
         runs.finish(run.id, 'succeeded', null, clock.now());
-        const counts = JSON.parse(runs.get(run.id)!.counts_json) as RunCounts;
-        deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts }, 'sync run finished');
+        deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts: runs.get(run.id)!.counts }, 'sync run finished');
         return [{ id: job.id, outcome: 'succeeded' }];
       } catch (err) {
         if (job.attempts >= job.max_attempts) runs.finish(run.id, 'failed', err instanceof Error ? err.message : String(err), clock.now());

@@ -95,7 +95,6 @@ export function createScheduler(deps: { runs: SyncRunsRepo; connections: Connect
     },
     /** For tests: fire as the clock would. */
     fire,
-    active: () => [...tasks.keys()],
   };
 }
 export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,4 +1,4 @@
-// Issue 7, part 2: HubSpot answers 500s, 429s and not at all (timeouts) for a while; everything is written
+// When HubSpot answers 500s, 429s and not at all (timeouts) for a while; everything is written
 // afterwards and nobody is charged twice. In-process service, the real worker loop draining the queue, the
 // HubSpot fake injecting the faults. The per-call timeout is shortened to 300 ms (a composition option, like
 // the job lease) so a hung HubSpot request costs a fraction of a second instead of 30 s.

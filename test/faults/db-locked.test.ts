@@ -1,4 +1,4 @@
-// Issue 7, part 4: another process holds the database's write lock (test/faults/lock-db.mjs: BEGIN EXCLUSIVE
+// When another process holds the database's write lock (test/faults/lock-db.mjs: BEGIN EXCLUSIVE
 // after a real write, the way a CLI import or a backup tool would). For ~3 s: API requests and webhooks wait
 // (busy_timeout is 10 s) and then succeed, nothing is lost, the server stays healthy. For longer than
 // busy_timeout: a webhook is answered 5xx, so HubSpot delivers it again, the process does not crash, and

@@ -1,4 +1,4 @@
-// Issue 7, part 3: a provider that does not answer in time. The waterfall moves on to the next provider and the
+// A provider that does not answer in time. The waterfall moves on to the next provider and the
 // failed one is never charged, not even when its answer arrives late; when every provider times out the API
 // answers 502 and charges 0. PROVIDER_TIMEOUT_MS is 300; the slow replies are reply *functions* that resolve
 // later (nock's .delay() trips undici when the request is aborted on Node 24).

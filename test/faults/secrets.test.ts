@@ -1,4 +1,4 @@
-// Issue 7, part 6: secrets stay secret. The flows that handle them all run against one service whose JSON logs
+// Secrets stay secret. The flows that handle them all run against one service whose JSON logs
 // are captured at debug level: HubSpot and Salesforce installs, signed and forged webhooks, Outbound Messages
 // carrying a session id, token refreshes (one after a token-endpoint 500), invalid_grant on both CRMs, providers
 // that echo our API keys in their error bodies, API calls with the valid key and with bad ones, admin logins with

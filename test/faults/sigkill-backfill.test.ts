@@ -1,4 +1,4 @@
-// Issue 7, part 1: the real `crm-enrich serve` process is killed with SIGKILL five times during a 2,000-contact
+// The real `crm-enrich serve` process is killed with SIGKILL five times during a 2,000-contact
 // HubSpot backfill and restarted each time. Then every contact is written, every contact is charged exactly
 // once, and the run finished `succeeded`.
 //
@@ -77,7 +77,7 @@ describe('SIGKILL during a backfill', () => {
         const expired = t.services.db
           .prepare(`UPDATE jobs SET lease_until = ? WHERE state = 'running' AND leased_by LIKE ?`)
           .run(Date.now() - 1, `%:${child.pid}:%`).changes;
-        const counts = JSON.parse(run(started.id).counts_json) as { checked: number };
+        const counts = run(started.id).counts;
         kills.push(`kill ${k + 1}: after ${target} batch writes +${delay} ms, checkpointed ${counts.checked}, leases expired ${expired}`);
       }
 
@@ -94,7 +94,7 @@ describe('SIGKILL during a backfill', () => {
 
     const final = run(started.id);
     expect(final.state).toBe('succeeded');
-    expect(JSON.parse(final.counts_json)).toMatchObject({ checked: CONTACTS, enriched: CONTACTS, errors: 0, credits: 3 * CONTACTS });
+    expect(final.counts).toMatchObject({ checked: CONTACTS, enriched: CONTACTS, errors: 0, credits: 3 * CONTACTS });
 
     // Every contact written.
     const unwritten = contactIds.filter((id) => fake.getContact(id)!.properties.enrichment_source !== 'dataset');

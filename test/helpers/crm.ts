@@ -98,7 +98,7 @@ export async function runSync(t: TestService, connectionId: string, mode: SyncMo
   await t.services.createWorker({ concurrency: 1 }).drain();
   const r = t.services.repos.runs.get(run.id)!;
   expect(r.state, r.error ?? '').toBe('succeeded');
-  return JSON.parse(r.counts_json) as RunCounts;
+  return r.counts;
 }
 
 /** The job-change cohort: 20 account managers at Globex, in the dataset. Returns their emails. */

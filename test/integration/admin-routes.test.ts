@@ -293,6 +293,21 @@ describe('when a HubSpot portal is connected', () => {
     await fake.close();
   });
 
+  it('then the connector says what is missing: Salesforce, unconfigured, names its variables on the page and refuses to connect', async () => {
+    const list = await c.get('/admin/connections');
+    expect(list.text).toContain('Not available: set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (see the README) and restart.');
+    expect(list.text).not.toContain('set HUBSPOT_CLIENT_ID');
+    const r = await c.post('/admin/connections/connect', { crm: 'salesforce', _csrf: await c.csrf('/admin/connections') });
+    expect(r.status).toBe(303);
+    expect((await c.get('/admin/connections')).text).toContain('Salesforce is not configured: set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET');
+  });
+
+  it('then the HubSpot connection page offers contacts only (the connector’s object types)', async () => {
+    const r = await c.get(`/admin/connections/${connId}`);
+    expect(r.text).toContain('<input type="hidden" name="objectType" value="contact">');
+    expect(r.text).not.toContain('<option value="lead">');
+  });
+
   it('then the mapping form offers the portal’s real, writable properties', async () => {
     const r = await c.get(`/admin/connections/${connId}/mapping`);
     expect(r.status).toBe(200);

@@ -1,21 +1,11 @@
-// `crm-enrich sync` and `connections list` as a real child process (bin/crm-enrich.mjs on this Node), on the
-// database of a service prepared in this process, against the Salesforce fake running here (reached over
-// 127.0.0.1). The child is spawned asynchronously: spawnSync would block this process's event loop and with it the
-// fake the child talks to.
-import { spawn } from 'node:child_process';
+// `crm-enrich sync` and `connections list` as a real child process, on the database of a service prepared in this
+// process, against the Salesforce fake running here (reached over 127.0.0.1).
 import type { RunCounts } from '../../src/db/sync-runs.repo.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { importPeople, installCrm, outboundUrl, salesforceEnv } from '../helpers/crm.js';
-
-const BIN = new URL('../../bin/crm-enrich.mjs', import.meta.url).pathname;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 interface SyncSummary extends RunCounts {
   run_id: string;
@@ -32,21 +22,7 @@ describe('crm-enrich sync (child process)', () => {
   let env: Record<string, string>;
   let ids: string[];
 
-  function cli(args: string[]): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[]) => runCli(args, env);
 
   function summary(r: CliResult): SyncSummary {
     const lines = r.stdout.split('\n').filter((l) => l !== '');

@@ -178,7 +178,7 @@ describe('errors', () => {
   it('when another part of the process built an SDK Client with retries and a limiter, then our calls are not affected', async () => {
     const s = await setup();
     const [c] = s.fake.addContacts(1);
-    // The SDK keeps decorators process-wide (hubspot.md §7.1): this Client would make every later one retry 5xx
+    // The SDK keeps decorators process-wide (docs/hubspot.md §7.1): this Client would make every later one retry 5xx
     // itself and run through a 1-call-per-2-s Bottleneck if our client picked its decorators up.
     const polluter = new Client({ accessToken: 'x', numberOfApiCallRetries: 3, limiterOptions: { maxConcurrent: 1, minTime: 2_000 } });
     expect(polluter).toBeDefined();

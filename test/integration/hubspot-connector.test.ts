@@ -1,7 +1,9 @@
 // The HubSpot connector against the stateful HubSpot fake over real HTTP on 127.0.0.1: OAuth, provisioning,
 // describe, read / list / createdSince, writes with per-record outcomes, tasks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHubSpotConnector, ENRICHMENT_PROPERTIES, SENIORITY_LEVELS } from '../../connectors/hubspot/index.js';
+import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
+import { ENRICHMENT_PROPERTIES } from '../../connectors/hubspot/provision.js';
+import { SENIORITY_LEVELS } from '../../src/lib/seniority-levels.js';
 import type { Connector, CrmSession, TokenSet, TokenStore } from '../../connectors/types.js';
 import { NonRetryableError, ReauthRequiredError } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -127,7 +129,9 @@ describe('OAuth', () => {
   it('when client id or secret is missing, then the connector is not configured and refuses to install', () => {
     const c = createHubSpotConnector({ scopes: SCOPES, authorizeUrl: fake.authorizeUrl, apiBaseUrl: fake.url, log, clientId: 'x' });
     expect(c.configured).toBe(false);
-    expect(() => c.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow(NonRetryableError);
+    expect(c.setupHint).toBe('set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET');
+    expect(c.objectTypes).toEqual(['contact']);
+    expect(() => c.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow(new NonRetryableError('not_configured', 'HubSpot is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET'));
   });
 });
 

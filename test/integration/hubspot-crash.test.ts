@@ -1,4 +1,4 @@
-// Issue 3: a worker that dies in the middle of a batch (after enriching, before HubSpot answered the write) is
+// A worker that dies in the middle of a batch (after enriching, before HubSpot answered the write) is
 // replaced by another process on the same database: the batch is resumed, every contact is written, and no
 // contact is charged twice.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 3, end to end against the stateful HubSpot fake: install, signed webhooks, the queue, the pipeline and
+// HubSpot end to end against the stateful HubSpot fake: install, signed webhooks, the queue, the pipeline and
 // batched write-back, through the real routes and the real worker.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
@@ -187,7 +187,7 @@ describe('HubSpot connector', () => {
       const c = fake.contacts().find((x) => x.properties.email === email)!;
       expect(c.properties.enrichment_source).toBe('dataset');
     }
-    expect(JSON.parse(r.counts_json)).toMatchObject({ errors: 0 });
+    expect(r.counts).toMatchObject({ errors: 0 });
   });
 
   // The CI failure of stop 8 (a SIGKILL between a page's local records and the run's checkpoint): the redone page
@@ -213,7 +213,7 @@ describe('HubSpot connector', () => {
       const r = runs.get(run.id)!;
       expect(r.state).toBe('succeeded');
       expect(failures).toBeGreaterThan(1);
-      const counts = JSON.parse(r.counts_json) as Record<string, number>;
+      const counts = r.counts;
       const all = fake.contacts().length;
       // Every contact of the portal is checked once; the 30 new ones are each enriched and charged once.
       expect(counts).toMatchObject({ checked: all, enriched: 30, credits: 90, errors: 0 });

@@ -1,4 +1,4 @@
-// Issue 5 on HubSpot: the job-changes sync flags exactly the contacts that moved, creates one task per change for
+// Job changes on HubSpot: the job-changes sync flags exactly the contacts that moved, creates one task per change for
 // the owner, never twice (even across a crash between the CRM write and the task), and schedules apply live.
 import { getTasks } from 'node-cron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 5 on Salesforce: the job-changes sync flags exactly the Contacts that moved, creates one Task per change
+// Job changes on Salesforce: the job-changes sync flags exactly the Contacts that moved, creates one Task per change
 // for the record's owner (WhoId = the contact), never twice, even across a crash between the write and the task.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceFake, type FakeRecord, type SalesforceFake } from '../fakes/salesforce/index.js';

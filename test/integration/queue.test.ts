@@ -17,10 +17,10 @@ const clock = fixedClock(new Date('2026-11-26T06:00:00Z'));
 const log = createLogger({ level: 'silent' });
 
 function connection(id: string, status = 'connected') {
-  db.prepare(`INSERT OR IGNORE INTO accounts (id, name, created_at) VALUES ('acc', 'acc', 'now')`).run();
+  db.prepare(`INSERT OR IGNORE INTO accounts (id, name, created_at) VALUES ('acc', 'acc', 0)`).run();
   db.prepare(
     `INSERT INTO connections (id, crm, account_id, external_id, status, tokens_enc, settings_json, created_at, updated_at)
-     VALUES (?, 'hubspot', 'acc', ?, ?, 'x', '{}', 'now', 'now')`,
+     VALUES (?, 'hubspot', 'acc', ?, ?, 'x', '{}', 0, 0)`,
   ).run(id, id, status);
 }
 const claim = (workerId = 'w1', batch = 100) => queue.claim({ workerId, leaseMs: 30_000, batchSize: () => batch });
@@ -124,7 +124,7 @@ describe('the worker', () => {
           batchSize: 10,
           async run(jobs) {
             return jobs.map((j) => {
-              const k = (JSON.parse(j.payload_json) as { k: string }).k;
+              const k = (j.payload as { k: string }).k;
               if (k === 'ok') return { id: j.id, outcome: 'succeeded' as const };
               const error =
                 k === 'retry' ? new RetryAfterError('rate_limited', 'slow down', 1000) : k === 'fatal' ? new NonRetryableError('bad', 'bad input') : new ReauthRequiredError('invalid_grant', 'revoked');

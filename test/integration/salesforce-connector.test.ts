@@ -122,7 +122,9 @@ describe('connect', () => {
     const { store } = await setup();
     const bare = createSalesforceConnector({ loginUrl: fake.url, apiVersion: VERSION, log });
     expect(bare.configured).toBe(false);
-    expect(() => bare.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow(/SALESFORCE_CLIENT_ID/);
+    expect(bare.setupHint).toBe('set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET');
+    expect(bare.objectTypes).toEqual(['contact', 'lead']);
+    expect(() => bare.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow('Salesforce is not configured: set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET');
     const connector = createSalesforceConnector({ clientId: fake.clientId, clientSecret: fake.clientSecret, loginUrl: fake.url, apiVersion: VERSION, log });
     await connector.revoke(store.current());
     await connector.revoke(store.current()); // already revoked: still fine

@@ -1,4 +1,4 @@
-// Issue 4, end to end against the stateful Salesforce fake: install (PKCE), the new-records poll, Outbound Message
+// Salesforce end to end against the stateful Salesforce fake: install (PKCE), the new-records poll, Outbound Message
 // intake, the queue, the pipeline and collection write-back, through the real routes and the real worker.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

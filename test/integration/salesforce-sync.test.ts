@@ -1,4 +1,4 @@
-// Issue 4, the sync runs against the stateful Salesforce fake through the real service: a 1,000-record backfill in
+// Sync runs against the stateful Salesforce fake through the real service: a 1,000-record backfill in
 // collection writes, sessions that expire mid-run (with and without refresh-token rotation) and the daily API
 // budget pause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('Salesforce backfill and session expiry', () => {
     await drain(s);
     const r = s.t.services.repos.runs.get(run.id)!;
     expect(r.state, r.error ?? '').toBe('succeeded');
-    expect(JSON.parse(r.counts_json)).toMatchObject({ checked: 1000, enriched: 1000, written: 1000, errors: 0 });
+    expect(r.counts).toMatchObject({ checked: 1000, enriched: 1000, written: 1000, errors: 0 });
     expect(r.total).toBe(1000);
     const writes = s.fake.requests.filter(isCollectionsWrite);
     expect(writes.length).toBeLessThanOrEqual(5);
@@ -82,7 +82,7 @@ describe('Salesforce backfill and session expiry', () => {
       await drain(s);
       const r = s.t.services.repos.runs.get(run.id)!;
       expect(r.state, r.error ?? '').toBe('succeeded');
-      expect(JSON.parse(r.counts_json)).toMatchObject({ enriched: 450, errors: 0 });
+      expect(r.counts).toMatchObject({ enriched: 450, errors: 0 });
     } finally {
       ctx.session.list = realList;
     }
@@ -166,7 +166,7 @@ describe('Salesforce daily API budget', () => {
     await drain(s);
     const r = s.t.services.repos.runs.get(run.id)!;
     expect(r.state, r.error ?? '').toBe('succeeded');
-    expect(JSON.parse(r.counts_json)).toMatchObject({ enriched: 30, errors: 0 });
+    expect(r.counts).toMatchObject({ enriched: 30, errors: 0 });
     expect(job()).toMatchObject({ state: 'succeeded', attempts: 1 });
     for (const id of ids) expect(s.fake.getRecord(id)!['Enrichment_Source__c']).toBe('dataset');
     expect(s.fake.requests.filter(isCollectionsWrite).length).toBeGreaterThan(0);

@@ -1,20 +1,17 @@
 // Activity: dead jobs (with retry), recent jobs and their state, the audit log searchable by email.
-import type { AdminJobRow, AuditSearchRow } from '../../db/admin.repo.js';
+import type { AuditSearchRow } from '../../db/admin.repo.js';
+import type { JobListRow } from '../../jobs/queue.js';
 import { adminPath, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { crmName, table } from './common.js';
 
 /** What a job is about, from its payload: the contact or the run. Only known keys are shown. */
-function subject(job: AdminJobRow): string {
-  try {
-    const p: unknown = JSON.parse(job.payload_json);
-    if (p && typeof p === 'object') {
-      const o = p as Record<string, unknown>;
-      if (typeof o.contactId === 'string') return `${typeof o.objectType === 'string' ? o.objectType : 'record'} ${o.contactId}`;
-      if (typeof o.runId === 'string') return `run ${o.runId}`;
-    }
-  } catch {
-    /* an unreadable payload shows nothing */
+function subject(job: JobListRow): string {
+  const p = job.payload;
+  if (p && typeof p === 'object') {
+    const o = p as Record<string, unknown>;
+    if (typeof o.contactId === 'string') return `${typeof o.objectType === 'string' ? o.objectType : 'record'} ${o.contactId}`;
+    if (typeof o.runId === 'string') return `run ${o.runId}`;
   }
   return '';
 }
@@ -23,7 +20,7 @@ function connectionCell(id: string | null, crm: string | null): Html {
   return id ? html`<a href="${adminPath('connections', id)}">${crmName(crm)}</a>` : html`<span class="muted">—</span>`;
 }
 
-function jobRows(jobs: AdminJobRow[], csrf: string | null): Html[] {
+function jobRows(jobs: JobListRow[], csrf: string | null): Html[] {
   return jobs.map(
     (j) => html`<tr>
       <td class="num">${j.id}</td><td>${j.name}</td><td>${subject(j)}</td><td>${connectionCell(j.connection_id, j.crm)}</td>
@@ -40,7 +37,7 @@ function jobRows(jobs: AdminJobRow[], csrf: string | null): Html[] {
 const JOB_HEAD = html`<th scope="col" class="num">Job</th><th scope="col">Kind</th><th scope="col">Subject</th><th scope="col">Connection</th>
   <th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Updated</th><th scope="col">Last error</th>`;
 
-export function activityView(o: { dead: AdminJobRow[]; recent: AdminJobRow[]; audit: AuditSearchRow[]; email: string; csrf: string }): Html {
+export function activityView(o: { dead: JobListRow[]; recent: JobListRow[]; audit: AuditSearchRow[]; email: string; csrf: string }): Html {
   return html`<h1>Activity</h1>
   <section id="dead" aria-labelledby="dead-title">
     <h2 id="dead-title">Dead jobs</h2>

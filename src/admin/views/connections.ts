@@ -1,6 +1,6 @@
 // Connections: connect buttons, the list, and one connection with its syncs and actions.
 import type { ConnectionRow } from '../../db/connections.repo.js';
-import type { RunCounts, RunRow, ScheduleRow } from '../../db/sync-runs.repo.js';
+import type { RunRow, ScheduleRow } from '../../db/sync-runs.repo.js';
 import type { CrmKind, ObjectType, ProvisionReport } from '../../../connectors/types.js';
 import { adminPath, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
@@ -51,15 +51,6 @@ export function connectionsListView(o: { connectors: ConnectorInfo[]; connection
     ),
     { empty: 'No CRM connected yet: use a Connect button above.' },
   )}`;
-}
-
-function countsOf(run: RunRow): Partial<RunCounts> {
-  try {
-    const v: unknown = JSON.parse(run.counts_json);
-    return v && typeof v === 'object' ? (v as Partial<RunCounts>) : {};
-  } catch {
-    return {};
-  }
 }
 
 function provisionBlock(report: ProvisionReport | null): Html {
@@ -155,7 +146,7 @@ export function connectionView(d: ConnectionDetail): Html {
       <th scope="col" class="num">Checked</th><th scope="col" class="num">Enriched</th><th scope="col" class="num">Written</th>
       <th scope="col" class="num">Job changes</th><th scope="col" class="num">Credits</th><th scope="col" class="num">Errors</th>`,
     d.runs.map((r) => {
-      const n = countsOf(r);
+      const n = r.counts;
       return html`<tr>
         <td>${time(r.started_at ?? r.created_at)}</td><td>${r.mode}</td><td>${r.trigger}</td>
         <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}</td>

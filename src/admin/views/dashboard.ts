@@ -1,11 +1,11 @@
 // The dashboard: what is running, what needs attention, what it costs this month.
 import type { ConnectionRow } from '../../db/connections.repo.js';
-import type { JobCounts } from '../../db/admin.repo.js';
+import type { JobCounts } from '../../jobs/queue.js';
 import { adminPath, html, type Html } from '../html.js';
 import { crmName, num, statusBadge, table } from './common.js';
 
 export interface DashboardData {
-  activeProviders: string[];
+  activeProviders: readonly string[];
   connections: (ConnectionRow & { account_name: string })[];
   jobs: JobCounts;
   creditsThisMonth: { account: string; credits: number; limit: number }[];

@@ -1,5 +1,5 @@
 // v4 association reads (contact → tasks) and task batch read, which the connector's findTask uses
-// (hubspot.md §3.4, §6). Added beside the fake's own routers; same conventions.
+// (docs/hubspot.md §3.4, §6). Added beside the fake's own routers; same conventions.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { notFound, validationError } from './errors.js';

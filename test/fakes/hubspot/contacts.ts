@@ -1,4 +1,4 @@
-// CRM contacts v3: basic + batch endpoints (hubspot.md §3.2). Search lives in search.ts.
+// CRM contacts v3: basic + batch endpoints (docs/hubspot.md §3.2). Search lives in search.ts.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { conflict, type HubSpotHttpError, notFound, propertyValuesError, validationError } from './errors.js';

@@ -127,7 +127,7 @@ export function latency(state: PortalState, pending: Pending) {
 const NO_CREDENTIALS =
   'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
 
-/** Bearer access-token check for every /crm call (hubspot.md §1.3). */
+/** Bearer access-token check for every /crm call (docs/hubspot.md §1.3). */
 export function bearerAuth(state: PortalState) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const header = req.get('authorization') ?? '';

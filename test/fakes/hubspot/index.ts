@@ -1,6 +1,6 @@
 // A stateful local stand-in for the HubSpot APIs the connector uses (OAuth, contacts, properties, search,
 // tasks, owners), served over real HTTP on 127.0.0.1 and enforcing the documented rules
-// (see /work/shared/reference/hubspot.md). Drive it with the official SDK via `basePath: fake.url`.
+// (see docs/hubspot.md). Drive it with the official SDK via `basePath: fake.url`.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';

@@ -1,4 +1,4 @@
-// Per-portal rate limits (hubspot.md §5): TEN_SECONDLY_ROLLING for API calls, SECONDLY for CRM search.
+// Per-portal rate limits (docs/hubspot.md §5): TEN_SECONDLY_ROLLING for API calls, SECONDLY for CRM search.
 import { correlationId } from './errors.js';
 import type { FakeRequest } from './state.js';
 

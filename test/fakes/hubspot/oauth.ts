@@ -1,4 +1,4 @@
-// OAuth 2.0 endpoints of a public app (hubspot.md §1): authorize (auto-consent), v1 token, token info, refresh-token delete.
+// OAuth 2.0 endpoints of a public app (docs/hubspot.md §1): authorize (auto-consent), v1 token, token info, refresh-token delete.
 import express, { type Request, type Response, type Router } from 'express';
 import { correlationId, errorBody, HubSpotHttpError } from './errors.js';
 import {
@@ -159,7 +159,7 @@ export function oauthRouter(state: PortalState, redirectUris: string[] | undefin
   r.delete('/oauth/v1/refresh-tokens/:token', (req: Request, res: Response) => {
     const rt = state.refreshTokens.get(String(req.params.token));
     if (!rt || rt.revoked) throw new HubSpotHttpError(404, errorBody('OBJECT_NOT_FOUND', 'Refresh token not found'));
-    // Only the refresh token dies; issued access tokens stay valid until they expire (hubspot.md §1.4).
+    // Only the refresh token dies; issued access tokens stay valid until they expire (docs/hubspot.md §1.4).
     rt.revoked = true;
     res.status(204).end();
   });

@@ -1,11 +1,11 @@
-// Properties API for contacts (hubspot.md §4): definitions, groups, batch create.
+// Properties API for contacts (docs/hubspot.md §4): definitions, groups, batch create.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { conflict, errorBody, HubSpotHttpError, notFound, validationError } from './errors.js';
 import { boolParam, isoNow, parseBody } from './http.js';
 import type { FakeProperty, FakePropertyGroup, FakePropertyOption, PortalState, PropertyType } from './state.js';
 
-/** Valid type → fieldType pairs (hubspot.md §4.1). */
+/** Valid type → fieldType pairs (docs/hubspot.md §4.1). */
 export const FIELD_TYPES: Record<PropertyType, readonly string[]> = {
   bool: ['booleancheckbox', 'calculation_equation'],
   enumeration: ['select', 'radio', 'checkbox', 'booleancheckbox', 'calculation_equation'],

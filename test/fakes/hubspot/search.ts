@@ -1,4 +1,4 @@
-// CRM search for contacts (hubspot.md §3.3): filterGroups 5 × 6 (18 total), one sort, limit ≤ 200,
+// CRM search for contacts (docs/hubspot.md §3.3): filterGroups 5 × 6 (18 total), one sort, limit ≤ 200,
 // 10,000-result ceiling, 3,000-character body, archived records never returned.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';

@@ -135,7 +135,7 @@ export interface ResolvedOptions {
   rotateRefreshTokens: boolean;
 }
 
-/** The scopes the connector asks for (CONTRACT §2 HUBSPOT_SCOPES default); used by issueAuthCode(). */
+/** The scopes the connector asks for (the HUBSPOT_SCOPES default, docs/hubspot.md §1.7); used by issueAuthCode(). */
 export const DEFAULT_SCOPES = [
   'oauth',
   'crm.objects.contacts.read',

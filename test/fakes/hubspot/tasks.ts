@@ -1,4 +1,4 @@
-// Tasks (hubspot.md §6) and owners: POST/GET /crm/v3/objects/tasks, GET /crm/v3/owners.
+// Tasks (docs/hubspot.md §6) and owners: POST/GET /crm/v3/objects/tasks, GET /crm/v3/owners.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { errorBody, HubSpotHttpError, notFound, propertyValidation, propertyValuesError, validationError } from './errors.js';

@@ -1,5 +1,5 @@
 // Validation + normalisation of CRM property values, following the CRM object API rules
-// (hubspot.md §4.1 value formats, §7.14, changelog 2025-01-06 on whitespace in non-string values).
+// (docs/hubspot.md §4.1 value formats, §7.14, changelog 2025-01-06 on whitespace in non-string values).
 import { propertyValidation, type PropertyValidationResult } from './errors.js';
 import type { FakeProperty, PortalState } from './state.js';
 

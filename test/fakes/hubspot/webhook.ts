@@ -1,7 +1,7 @@
-// Webhook delivery helpers (hubspot.md §2): v3 signature, a signed POST of an event batch, realistic events.
+// Webhook delivery helpers (docs/hubspot.md §2): v3 signature, a signed POST of an event batch, realistic events.
 import { createHash, createHmac, randomInt } from 'node:crypto';
 
-/** Percent-encodings HubSpot decodes in the URI before hashing (hubspot.md §2.4); all others stay encoded. */
+/** Percent-encodings HubSpot decodes in the URI before hashing (docs/hubspot.md §2.4); all others stay encoded. */
 const DECODE: Record<string, string> = {
   '%3A': ':',
   '%2F': '/',
