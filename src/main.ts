@@ -16,6 +16,7 @@ import { createDatasetProvider } from './enrichment/providers/dataset.js';
 import { createPeopleDataLabsProvider } from './enrichment/providers/peopledatalabs.js';
 import { createApolloProvider } from './enrichment/providers/apollo.js';
 import type { Provider } from './enrichment/providers/types.js';
+import { createLimiterRegistry } from './enrichment/providers/limiter.js';
 import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
@@ -226,14 +227,28 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
 }
 
 function buildProviders(config: Config, dataset: ReturnType<typeof createDatasetRepo>, fetchImpl?: typeof fetch): Provider[] {
+  // One limiter per provider and API key for everything this process sends (the API and every sync share it).
+  const limiters = createLimiterRegistry();
+  const fetchOpt = fetchImpl ? { fetchImpl } : {};
   return config.ENRICH_PROVIDERS.map((name) => {
     switch (name) {
       case 'dataset':
         return createDatasetProvider(dataset);
       case 'peopledatalabs':
-        return createPeopleDataLabsProvider({ apiKey: config.PDL_API_KEY, baseUrl: config.PDL_BASE_URL, ...(fetchImpl ? { fetchImpl } : {}) });
+        return createPeopleDataLabsProvider({
+          apiKey: config.PDL_API_KEY,
+          baseUrl: config.PDL_BASE_URL,
+          bulkSize: config.PDL_BULK_SIZE,
+          limiter: config.PDL_API_KEY ? limiters.get(name, config.PDL_API_KEY, config.PDL_REQUESTS_PER_MINUTE) : undefined,
+          ...fetchOpt,
+        });
       case 'apollo':
-        return createApolloProvider({ apiKey: config.APOLLO_API_KEY, baseUrl: config.APOLLO_BASE_URL, ...(fetchImpl ? { fetchImpl } : {}) });
+        return createApolloProvider({
+          apiKey: config.APOLLO_API_KEY,
+          baseUrl: config.APOLLO_BASE_URL,
+          limiter: config.APOLLO_API_KEY ? limiters.get(name, config.APOLLO_API_KEY, config.APOLLO_REQUESTS_PER_MINUTE) : undefined,
+          ...fetchOpt,
+        });
     }
   });
 }
