@@ -118,6 +118,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
       providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
       minConfidence: config.ENRICH_MIN_CONFIDENCE,
+      concurrency: config.ENRICH_CONCURRENCY,
     },
   });
   const connectors: Record<CrmKind, Connector> = {
@@ -152,7 +153,6 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     enricher,
     contacts: repos.contacts,
     clock,
-    enrichConcurrency: config.ENRICH_CONCURRENCY,
     jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
   });
   const outbox = createTaskOutbox({ contacts: repos.contacts, clock, log });

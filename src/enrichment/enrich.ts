@@ -13,6 +13,8 @@ export interface EnrichSettings {
   jobChangeWindowDays: number;
   providerTimeoutMs: number;
   minConfidence: number;
+  /** Per-record calls in flight at once to a provider without a batch endpoint (ENRICH_CONCURRENCY). */
+  concurrency?: number | undefined;
 }
 
 export interface EnrichContext {
@@ -166,6 +168,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
           now: () => clock.now(),
           onAttempt: (p, outcome, ms) => metrics?.providerCall(p, outcome, ms / 1000),
           wait: opts.waitForRateLimits ? { onWait: opts.onWait } : undefined,
+          ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
         });
         own.forEach(([key, o], i) => {
           inFlight.delete(key);

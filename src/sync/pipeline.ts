@@ -1,4 +1,4 @@
-// A batch of contacts of one connection → enrich each (bounded parallelism) → decide job changes → plan each
+// A batch of contacts of one connection → enrich them in one enrichMany call → decide job changes → plan each
 // field under its policy → one batch write → audit, snapshots and job changes in one local transaction → tasks.
 // CRM-agnostic: it speaks to the CRM only through the CrmSession port.
 import type { Profile } from '../enrichment/contract.js';
@@ -8,7 +8,7 @@ import type { ContactRef, CrmContact, CrmKind, CrmSession, FieldDef, ObjectType,
 import { BudgetExhaustedError, NonRetryableError, RetryAfterError } from '../lib/errors.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import { planWrites, type ConnectionSettings, type FieldChange, type JobChangeValues, type Plan } from './mapping.js';
-import { companyKey } from '../enrichment/normalize.js';
+import { canonicalEmail, canonicalLinkedInUrl, companyKey } from '../enrichment/normalize.js';
 
 export type SyncMode = 'new' | 'backfill' | 'job-changes';
 
@@ -27,7 +27,6 @@ export interface PipelineDeps {
   enricher: Enricher;
   contacts: ContactsRepo;
   clock: Clock;
-  enrichConcurrency: number;
   jobChangeWindowDays: number;
 }
 
@@ -55,6 +54,8 @@ export interface BatchOptions {
    * result: a caller's own bookkeeping, such as a run's checkpoint and counts, commits with the batch or not at all.
    */
   onCommit?: (results: ContactResult[]) => void;
+  /** Told when the batch waits for a provider's rate limit (a run shows it: "PDL rate limit, resumes in 23 s"). */
+  onWait?: ((info: { provider: string; resumesAt: number }) => void) | undefined;
 }
 
 /** The fields to read for an object type: every mapped target. */
@@ -89,20 +90,18 @@ export function createPipeline(deps: PipelineDeps) {
       else todo.push({ contact, snapshot });
     }
 
-    // 2. Enrich, a few at a time.
+    // 2. Enrich the whole batch in one call: the providers see it as bulk requests, paced by their limiters; a
+    // throttled provider is waited for, never skipped (a rate limit must not make a contact "not found" or
+    // "failed", nor burn a job attempt).
     const enriched: Enriched[] = [];
     const notFound: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
-    await forEachLimit(todo, deps.enrichConcurrency, async ({ contact, snapshot }) => {
-      const outcome = await deps.enricher.enrich(
-        { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
-        {
-          accountId: conn.accountId,
-          monthlyLimit: conn.monthlyLimit(),
-          connectionId: conn.id,
-          idempotencyKey: opts.idempotencyKey(contact),
-          bypassCache: opts.mode === 'job-changes',
-        },
-      );
+    const outcomes = await deps.enricher.enrichMany(
+      todo.map(({ contact }) => ({ request: enrichRequest(contact), idempotencyKey: opts.idempotencyKey(contact) })),
+      { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id, bypassCache: opts.mode === 'job-changes' },
+      { waitForRateLimits: true, onWait: opts.onWait },
+    );
+    todo.forEach(({ contact, snapshot }, i) => {
+      const outcome = outcomes[i]!;
       const failure = enrichFailure(outcome);
       if (failure) {
         if (failure instanceof NonRetryableError) result(contact, 'skipped', { reason: failure.code });
@@ -128,13 +127,13 @@ export function createPipeline(deps: PipelineDeps) {
 
     // 4. One batch write (the session chunks to the CRM's limit).
     const toWrite = planned.filter((p) => p.changes.length > 0);
-    const outcomes = new Map<string, WriteOutcome>();
+    const writes = new Map<string, WriteOutcome>();
     if (toWrite.length > 0) {
       const written = await conn.session.write(
         objectType,
         toWrite.map((p) => ({ ref: p.contact, values: Object.fromEntries(p.changes.map((c) => [c.field, c.new])) })),
       );
-      written.forEach((o) => outcomes.set(o.ref.id, o));
+      written.forEach((o) => writes.set(o.ref.id, o));
     }
 
     // 5. Remember what happened, atomically: audit rows, values we own, snapshots, job changes (and the caller's
@@ -142,7 +141,7 @@ export function createPipeline(deps: PipelineDeps) {
     let final: ContactResult[] = [];
     repo.transaction(() => {
       for (const p of planned) {
-        const outcome = outcomes.get(p.contact.id);
+        const outcome = writes.get(p.contact.id);
         const base = { credits: p.credits, enriched: true };
         if (outcome && !outcome.ok) {
           if (outcome.deleted) {
@@ -296,7 +295,7 @@ export function createPipeline(deps: PipelineDeps) {
    */
   async function preview(conn: ConnectionContext, contact: CrmContact): Promise<{ outcome: EnrichOutcome; plan: Plan | null }> {
     const outcome = await deps.enricher.enrich(
-      { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
+      enrichRequest(contact),
       { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id },
     );
     if (outcome.status !== 200 || !outcome.body.found) return { outcome, plan: null };
@@ -318,6 +317,22 @@ export function createPipeline(deps: PipelineDeps) {
 
 export type Pipeline = ReturnType<typeof createPipeline>;
 
+/**
+ * Every identifier the CRM record has: the provider scores a match on all of them, and a person whose email it
+ * does not know may still be found by the LinkedIn URL.
+ */
+function enrichRequest(contact: CrmContact): { email?: string; linkedin_url?: string } {
+  const request: { email?: string; linkedin_url?: string } = {};
+  // A malformed identifier is left out when the other one is usable (an invalid email must not hide a good
+  // LinkedIn URL); with nothing usable the raw values go, and the core answers 400 (skipped, invalid_identifier).
+  if (contact.email && canonicalEmail(contact.email)) request.email = contact.email;
+  if (contact.linkedinUrl && canonicalLinkedInUrl(contact.linkedinUrl)) request.linkedin_url = contact.linkedinUrl;
+  if (request.email || request.linkedin_url) return request;
+  if (contact.email) request.email = contact.email;
+  if (contact.linkedinUrl) request.linkedin_url = contact.linkedinUrl;
+  return request;
+}
+
 /** Enrichment outcomes that are not a profile answer, as errors carrying retry intent. */
 function enrichFailure(outcome: EnrichOutcome): Error | null {
   switch (outcome.status) {
@@ -333,15 +348,4 @@ function enrichFailure(outcome: EnrichOutcome): Error | null {
     default:
       return new RetryAfterError('provider_failed', 'enrichment provider failed', 30_000);
   }
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  });
-  await Promise.all(lanes);
 }

@@ -96,7 +96,22 @@ export function createRunService(deps: RunServiceDeps) {
       if (highWater) runs.putState(ctx.id, `new:${objectType}:high_water`, highWater);
       runs.saveProgress(run.id, cp, counts, total);
     };
-    const batch = { idempotencyKey: key, runId: run.id, onCommit: commit };
+    // A wait for a provider's rate limit is written on the run at once (the CLI line and the admin page read it);
+    // the page's commit clears it.
+    let waited = false;
+    const onWait = (w: { provider: string; resumesAt: number }) => {
+      waited = true;
+      runs.setWaiting(run.id, { provider: w.provider, until: w.resumesAt });
+    };
+    const batch = {
+      idempotencyKey: key,
+      runId: run.id,
+      onWait,
+      onCommit: (results: ContactResult[]) => {
+        if (waited) runs.setWaiting(run.id, null);
+        commit(results);
+      },
+    };
 
     if (run.mode === 'backfill') {
       const page = await ctx.session.list(objectType, { cursor: cp.cursor, fields });
