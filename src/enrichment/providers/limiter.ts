@@ -73,7 +73,8 @@ export function createProviderLimiter(opts: LimiterOptions): ProviderLimiter {
       const t = now();
       const until = Math.min(Math.max(retryAt, t), t + MAX_BLOCK_MS);
       blockedUntil = Math.max(blockedUntil, until);
-      windowEnd = Math.max(windowEnd, blockedUntil);
+      // The provider named when its window reopens: ours ends then too (and a fresh one starts after it).
+      windowEnd = blockedUntil;
       left = 0;
     },
     readyAt() {
