@@ -357,7 +357,7 @@ export function seniorityOf(title: string | null | undefined): Seniority | null 
 
 export type SeniorityProvider = 'peopledatalabs' | 'apollo';
 
-// shared/reference/providers.md §4. Unknown values are ignored.
+// docs/providers.md ("Seniority levels"). Unknown values are ignored.
 const HINTS: Record<SeniorityProvider, Record<string, Seniority>> = {
   peopledatalabs: {
     cxo: 'C-Level', owner: 'C-Level', vp: 'VP', director: 'Director', partner: 'Director',
