@@ -10,6 +10,8 @@ export interface BenchConfig {
   webhooks: { stepMs: number; maxSteps: number };
   backfill: { sizes: number[]; latencySize: number };
   micro: { datasetRows: number };
+  /** Backfill size of the provider section (per CRM and provider). */
+  providers: { contacts: number };
 }
 
 export function benchConfig(): BenchConfig {
@@ -20,6 +22,7 @@ export function benchConfig(): BenchConfig {
         webhooks: { stepMs: 3_000, maxSteps: 8 },
         backfill: { sizes: [1_000, 3_000], latencySize: 1_000 },
         micro: { datasetRows: 10_000 },
+        providers: { contacts: 2_000 },
       }
     : {
         quick: false,
@@ -27,6 +30,7 @@ export function benchConfig(): BenchConfig {
         webhooks: { stepMs: 5_000, maxSteps: 10 },
         backfill: { sizes: [1_000, 3_000, 10_000], latencySize: 10_000 },
         micro: { datasetRows: 10_000 },
+        providers: { contacts: 10_000 },
       };
 }
 

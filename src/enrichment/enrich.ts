@@ -13,7 +13,7 @@ export interface EnrichSettings {
   jobChangeWindowDays: number;
   providerTimeoutMs: number;
   minConfidence: number;
-  /** Per-record calls in flight at once to a provider without a batch endpoint (ENRICH_CONCURRENCY). */
+  /** Calls in flight at once to one provider, bulk or per record (ENRICH_CONCURRENCY). */
   concurrency?: number | undefined;
 }
 

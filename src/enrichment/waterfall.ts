@@ -29,7 +29,7 @@ export interface WaterfallOptions {
    * API), a throttled provider is skipped until its reset.
    */
   wait?: { onWait?: ((info: { provider: string; resumesAt: number }) => void) | undefined } | undefined;
-  /** Per-record calls in flight at once for a provider without a batch endpoint (default 8). */
+  /** Calls in flight at once to one provider (default 8). */
   concurrency?: number;
 }
 
@@ -65,8 +65,8 @@ async function askProvider(provider: Provider, lookups: readonly Lookup[], opts:
   const chunks: Lookup[][] = [];
   for (let i = 0; i < lookups.length; i += size) chunks.push(lookups.slice(i, i + size));
   const answers: Answer[][] = new Array<Answer[]>(chunks.length);
-  // Bulk calls are few and large; per-record calls many and small: both are paced by the limiter anyway.
-  const lanes = provider.lookupMany ? 4 : (opts.concurrency ?? 8);
+  // Calls in flight at once, bulk or per record (ENRICH_CONCURRENCY); the limiter paces them either way.
+  const lanes = opts.concurrency ?? 8;
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(lanes, chunks.length) }, async () => {
