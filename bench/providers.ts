@@ -57,7 +57,7 @@ async function one(crm: Crm, provider: Provider, contacts: number): Promise<Omit
           ? { ENRICH_PROVIDERS: 'peopledatalabs', PDL_API_KEY: p.apiKey, PDL_BASE_URL: p.url, PDL_REQUESTS_PER_MINUTE: String(PER_MINUTE), PDL_BULK_SIZE: String(BULK.pdl) }
           : { ENRICH_PROVIDERS: 'apollo', APOLLO_API_KEY: p.apiKey, APOLLO_BASE_URL: p.url, APOLLO_REQUESTS_PER_MINUTE: String(PER_MINUTE) };
     }
-    // The dataset run imports the same 9-in-10 people the provider fakes know.
+    // The dataset run knows every person; the provider fakes know 9 in 10 (misses cost them nothing).
     await svc.call('start', { crm, people: provider === 'dataset' ? contacts : 0, fake: f, env });
     await crmFake.call('resetRequests');
     const r = await svc.call<{
