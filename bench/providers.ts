@@ -6,6 +6,7 @@
 import { startChild } from './lib/ipc.js';
 import { log, type BenchConfig, type Section } from './lib/config.js';
 import { round, table } from './lib/stats.js';
+import type { ProviderFakeStats as FakeStats } from '../test/fakes/providers/index.js';
 
 type Crm = 'hubspot' | 'salesforce';
 type Provider = 'dataset' | 'pdl' | 'apollo';
@@ -13,15 +14,6 @@ type Provider = 'dataset' | 'pdl' | 'apollo';
 const LATENCY_MS = 150;
 const PER_MINUTE = 1_000;
 const BULK: Record<Exclude<Provider, 'dataset'>, number> = { pdl: 50, apollo: 10 };
-
-interface FakeStats {
-  single: number;
-  bulk: number;
-  rateLimited: number;
-  records: number;
-  billed: number;
-  maxPerWindow: number;
-}
 
 interface Row {
   crm: Crm;
