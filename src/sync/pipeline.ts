@@ -56,6 +56,15 @@ export interface BatchOptions {
   onCommit?: (results: ContactResult[]) => void;
   /** Told when the batch waits for a provider's rate limit (a run shows it: "PDL rate limit, resumes in 23 s"). */
   onWait?: ((info: { provider: string; resumesAt: number }) => void) | undefined;
+  /** The batch's enrichment, already started by startEnrichment (same batch array). */
+  started?: StartedEnrichment | undefined;
+}
+
+export interface StartedEnrichment {
+  batch: CrmContact[];
+  skipped: { contact: CrmContact; reason: string }[];
+  todo: { contact: CrmContact; snapshot: SnapshotRow | undefined }[];
+  outcomes: Promise<EnrichOutcome[]>;
 }
 
 /** The fields to read for an object type: every mapped target. */
@@ -75,31 +84,44 @@ interface Enriched {
 export function createPipeline(deps: PipelineDeps) {
   const { contacts: repo, clock } = deps;
 
+  /**
+   * Steps 1–2 on their own: who needs enriching, and their enrichment started (not awaited). A run starts the next
+   * page's enrichment this way while the current page is written, so provider latency hides behind CRM calls.
+   */
+  function startEnrichment(conn: ConnectionContext, batch: CrmContact[], opts: Pick<BatchOptions, 'mode' | 'idempotencyKey' | 'onWait'>): StartedEnrichment {
+    // 1. Who needs enriching.
+    const skipped: StartedEnrichment['skipped'] = [];
+    const todo: StartedEnrichment['todo'] = [];
+    for (const contact of batch) {
+      const snapshot = repo.snapshot(conn.id, contact);
+      if (contact.readOnly) skipped.push({ contact, reason: 'read_only_record' });
+      else if (opts.mode !== 'job-changes' && snapshot) skipped.push({ contact, reason: 'already_enriched' });
+      else if (!contact.email && !linkedinOf(conn, contact)) skipped.push({ contact, reason: 'no_email_or_linkedin' });
+      else todo.push({ contact, snapshot });
+    }
+    // 2. Enrich the whole batch in one call: the providers see it as bulk requests, paced by their limiters; a
+    // throttled provider is waited for, never skipped (a rate limit must not make a contact "not found" or
+    // "failed", nor burn a job attempt).
+    const outcomes = deps.enricher.enrichMany(
+      todo.map(({ contact }) => ({ request: enrichRequest(contact.email, linkedinOf(conn, contact)), idempotencyKey: opts.idempotencyKey(contact) })),
+      { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id, bypassCache: opts.mode === 'job-changes' },
+      { waitForRateLimits: true, onWait: opts.onWait },
+    );
+    outcomes.catch(() => {}); // awaited by processBatch; a rejection must not go unhandled in between
+    return { batch, skipped, todo, outcomes };
+  }
+
   async function processBatch(conn: ConnectionContext, objectType: ObjectType, batch: CrmContact[], opts: BatchOptions): Promise<ContactResult[]> {
     const results = new Map<string, ContactResult>();
     const result = (ref: ContactRef, status: ContactStatus, extra: Partial<ContactResult> = {}) =>
       results.set(ref.id, { ref, status, credits: 0, enriched: false, jobChange: false, ...extra });
 
-    // 1. Who needs enriching.
-    const todo: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
-    for (const contact of batch) {
-      const snapshot = repo.snapshot(conn.id, contact);
-      if (contact.readOnly) result(contact, 'skipped', { reason: 'read_only_record' });
-      else if (opts.mode !== 'job-changes' && snapshot) result(contact, 'skipped', { reason: 'already_enriched' });
-      else if (!contact.email && !contact.linkedinUrl) result(contact, 'skipped', { reason: 'no_email_or_linkedin' });
-      else todo.push({ contact, snapshot });
-    }
-
-    // 2. Enrich the whole batch in one call: the providers see it as bulk requests, paced by their limiters; a
-    // throttled provider is waited for, never skipped (a rate limit must not make a contact "not found" or
-    // "failed", nor burn a job attempt).
+    const started = opts.started?.batch === batch ? opts.started : startEnrichment(conn, batch, opts);
+    for (const { contact, reason } of started.skipped) result(contact, 'skipped', { reason });
+    const { todo } = started;
     const enriched: Enriched[] = [];
     const notFound: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
-    const outcomes = await deps.enricher.enrichMany(
-      todo.map(({ contact }) => ({ request: enrichRequest(contact), idempotencyKey: opts.idempotencyKey(contact) })),
-      { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id, bypassCache: opts.mode === 'job-changes' },
-      { waitForRateLimits: true, onWait: opts.onWait },
-    );
+    const outcomes = await started.outcomes;
     todo.forEach(({ contact, snapshot }, i) => {
       const outcome = outcomes[i]!;
       const failure = enrichFailure(outcome);
@@ -295,7 +317,7 @@ export function createPipeline(deps: PipelineDeps) {
    */
   async function preview(conn: ConnectionContext, contact: CrmContact): Promise<{ outcome: EnrichOutcome; plan: Plan | null }> {
     const outcome = await deps.enricher.enrich(
-      enrichRequest(contact),
+      enrichRequest(contact.email, linkedinOf(conn, contact)),
       { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id },
     );
     if (outcome.status !== 200 || !outcome.body.found) return { outcome, plan: null };
@@ -312,24 +334,38 @@ export function createPipeline(deps: PipelineDeps) {
     return { outcome, plan };
   }
 
-  return { processBatch, preview };
+  return { processBatch, startEnrichment, preview };
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;
 
 /**
+ * The record's LinkedIn URL: the connector's own field (HubSpot `hs_linkedin_url`, Salesforce
+ * `Enrichment_LinkedIn_URL__c`), else the field the connection maps `linkedin_url` to (an org's own LinkedIn field).
+ */
+function linkedinOf(conn: ConnectionContext, contact: CrmContact): string | null {
+  if (contact.linkedinUrl) return contact.linkedinUrl;
+  for (const m of conn.settings.mappings) {
+    if (m.objectType !== contact.objectType || m.source !== 'linkedin_url' || m.policy === 'never') continue;
+    const v = contact.values[m.target];
+    if (typeof v === 'string' && v.trim()) return v.trim();
+  }
+  return null;
+}
+
+/**
  * Every identifier the CRM record has: the provider scores a match on all of them, and a person whose email it
  * does not know may still be found by the LinkedIn URL.
  */
-function enrichRequest(contact: CrmContact): { email?: string; linkedin_url?: string } {
+function enrichRequest(email: string | null, linkedinUrl: string | null): { email?: string; linkedin_url?: string } {
   const request: { email?: string; linkedin_url?: string } = {};
   // A malformed identifier is left out when the other one is usable (an invalid email must not hide a good
   // LinkedIn URL); with nothing usable the raw values go, and the core answers 400 (skipped, invalid_identifier).
-  if (contact.email && canonicalEmail(contact.email)) request.email = contact.email;
-  if (contact.linkedinUrl && canonicalLinkedInUrl(contact.linkedinUrl)) request.linkedin_url = contact.linkedinUrl;
+  if (email && canonicalEmail(email)) request.email = email;
+  if (linkedinUrl && canonicalLinkedInUrl(linkedinUrl)) request.linkedin_url = linkedinUrl;
   if (request.email || request.linkedin_url) return request;
-  if (contact.email) request.email = contact.email;
-  if (contact.linkedinUrl) request.linkedin_url = contact.linkedinUrl;
+  if (email) request.email = email;
+  if (linkedinUrl) request.linkedin_url = linkedinUrl;
   return request;
 }
 
