@@ -145,3 +145,35 @@ describe('a Salesforce backfill through a rate-limited Apollo (429 with retry-af
     expect(linkedinOnly).toEqual([{ email: email(KNOWN_BY_EMAIL + 1), linkedin_url: `https://www.linkedin.com/in/${slug(KNOWN_BY_EMAIL + 1)}` }]);
   });
 });
+
+describe("a Salesforce org whose LinkedIn URL lives in its own field, mapped to linkedin_url", () => {
+  let sf: SalesforceFake | undefined;
+  let pdl: ProviderFake | undefined;
+  let t: TestService | undefined;
+  afterEach(async () => {
+    await t?.close();
+    await sf?.close();
+    await pdl?.close();
+  });
+
+  it('when PDL knows the contact only by that LinkedIn URL, then the URL is sent and the contact is enriched', async () => {
+    sf = await startSalesforceFake();
+    pdl = await startProviderFake({ kind: 'pdl', limit: 1000 });
+    pdl.add({ linkedinSlug: 'own-field-person', firstName: 'Grace', lastName: 'Hopper', company: 'Navy', title: 'Rear Admiral' });
+    t = await startService({ env: { ...salesforceEnv(sf), ...providerEnv('pdl', pdl), CACHE_TTL_DAYS: '0' } });
+    const { connectionId } = await installCrm(t, 'salesforce');
+    sf.addCustomField('Contact.LinkedIn_Profile__c', { type: 'Url', length: 255 });
+    const conn = t.services.repos.connections.get(connectionId)!;
+    const settings = JSON.parse(conn.settings_json) as { mappings: { objectType: string; source: string; target: string }[] };
+    for (const m of settings.mappings) if (m.objectType === 'contact' && m.source === 'linkedin_url') m.target = 'LinkedIn_Profile__c';
+    t.services.repos.connections.setSettings(connectionId, JSON.stringify(settings));
+    t.services.registry.invalidate(connectionId);
+    const [rec] = sf.addRecords('Contact', 1, () => ({ FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@unknown.example', LinkedIn_Profile__c: 'https://www.linkedin.com/in/own-field-person' }));
+
+    const counts = await runSync(t, connectionId, 'backfill');
+
+    expect(counts).toMatchObject({ enriched: 1, errors: 0, credits: 3 });
+    expect(pdl.lookups).toEqual([{ email: 'grace@unknown.example', profile: 'linkedin.com/in/own-field-person' }]);
+    expect(sf.getRecord(rec!.Id)!['Enrichment_Source__c']).toBe('peopledatalabs');
+  });
+});
