@@ -35,10 +35,6 @@ export interface WaterfallOptions {
 
 type Answer = ProviderResult | ProviderError;
 
-export async function runWaterfall(providers: readonly Provider[], lookup: Lookup, opts: WaterfallOptions): Promise<WaterfallResult> {
-  return (await runBatchWaterfall(providers, [lookup], opts))[0]!;
-}
-
 export async function runBatchWaterfall(providers: readonly Provider[], lookups: readonly Lookup[], opts: WaterfallOptions): Promise<WaterfallResult[]> {
   const active = providers.filter((p) => p.configured);
   if (active.length === 0) return lookups.map(() => ({ kind: 'not_configured' }));
