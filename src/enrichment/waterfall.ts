@@ -5,7 +5,6 @@
 import type { Lookup, Provider, ProviderHit, ProviderResult } from './providers/types.js';
 import { ProviderError } from './providers/types.js';
 import { MAX_BLOCK_MS } from './providers/limiter.js';
-import { sleep } from '../lib/clock.js';
 
 export type WaterfallResult =
   | { kind: 'found'; provider: string; hit: ProviderHit }
@@ -131,7 +130,9 @@ async function askChunk(provider: Provider, chunk: readonly Lookup[], opts: Wate
 async function waitFor(provider: string, until: number, opts: WaterfallOptions): Promise<void> {
   const now = opts.now ?? Date.now;
   opts.wait?.onWait?.({ provider, resumesAt: until });
-  await sleep(Math.max(1, until - now()));
+  // Unref'd: a wait of up to an hour must not keep a stopping process alive (the worker has released the job's
+  // lease by then, and the job is redone, its charges replayed, by whoever claims it next).
+  await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, until - now())).unref());
 }
 
 /** A provider that ignores its signal must still not hold the request past the timeout. */
