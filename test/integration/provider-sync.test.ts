@@ -46,6 +46,16 @@ interface LedgerRow {
 const ledger = (t: TestService, connectionId: string) =>
   t.services.db.prepare('SELECT credits, outcome, idempotency_key, attempt_key, input_kind FROM credit_ledger WHERE connection_id = ? ORDER BY id').all(connectionId) as LedgerRow[];
 
+/** Everything a test starts, closed after it (service first, then the fakes it talks to). */
+const started: { close(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const c of started.splice(0).reverse()) await c.close();
+});
+function track<T extends { close(): Promise<unknown> }>(x: T): T {
+  started.push(x);
+  return x;
+}
+
 /** The invariants of a finished backfill of the N contacts: exact credits, nothing lost, nothing looked up twice. */
 function expectExact(t: TestService, connectionId: string, provider: ProviderFake, counts: { enriched: number; errors: number; credits: number }) {
   const rows = ledger(t, connectionId);
@@ -66,20 +76,12 @@ function expectExact(t: TestService, connectionId: string, provider: ProviderFak
 }
 
 describe('a HubSpot backfill through a rate-limited PDL (fixed window, bulk)', () => {
-  let hub: HubSpotFake | undefined;
-  let pdl: ProviderFake | undefined;
-  let t: TestService | undefined;
-  afterEach(async () => {
-    await t?.close();
-    await hub?.close();
-    await pdl?.close();
-  });
 
   it('when PDL refuses the first call with 429 and then allows 2 calls per 1.5 s, then every contact is enriched once, charged exactly once, and the LinkedIn-only ones are found', async () => {
-    hub = await startHubSpotFake();
-    pdl = await startProviderFake({ kind: 'pdl', limit: 2, windowMs: 1500 });
+    const hub = track(await startHubSpotFake());
+    const pdl = track(await startProviderFake({ kind: 'pdl', limit: 2, windowMs: 1500 }));
     fillProvider(pdl);
-    t = await startService({ env: { ...hubspotEnv(hub), ...providerEnv('pdl', pdl, { PDL_REQUESTS_PER_MINUTE: '1000' }), CACHE_TTL_DAYS: '0' } });
+    const t = track(await startService({ env: { ...hubspotEnv(hub), ...providerEnv('pdl', pdl, { PDL_REQUESTS_PER_MINUTE: '1000' }), CACHE_TTL_DAYS: '0' } }));
     const { connectionId } = await installCrm(t, 'hubspot');
     hub.addContacts(N, (i) => ({ email: email(i), hs_linkedin_url: `https://www.linkedin.com/in/${slug(i)}`, firstname: `First${i}`, lastname: `Last${i}` }));
     pdl.rejectNext(1);
@@ -110,21 +112,13 @@ describe('a HubSpot backfill through a rate-limited PDL (fixed window, bulk)', (
 });
 
 describe('a Salesforce backfill through a rate-limited Apollo (429 with retry-after, bulk_match)', () => {
-  let sf: SalesforceFake | undefined;
-  let apollo: ProviderFake | undefined;
-  let t: TestService | undefined;
-  afterEach(async () => {
-    await t?.close();
-    await sf?.close();
-    await apollo?.close();
-  });
 
   it('when Apollo answers the first two calls 429 with retry-after, then the run waits and asks Apollo again: every contact is enriched once and charged exactly once, LinkedIn-only ones included', async () => {
-    sf = await startSalesforceFake();
+    const sf = track(await startSalesforceFake());
     // Apollo gives no reset time before a 429 (only x-minute-requests-left), so this run meets 429s, not a window.
-    apollo = await startProviderFake({ kind: 'apollo', limit: 1000 });
+    const apollo = track(await startProviderFake({ kind: 'apollo', limit: 1000 }));
     fillProvider(apollo);
-    t = await startService({ env: { ...salesforceEnv(sf), ...providerEnv('apollo', apollo, { APOLLO_REQUESTS_PER_MINUTE: '1000' }), CACHE_TTL_DAYS: '0' } });
+    const t = track(await startService({ env: { ...salesforceEnv(sf), ...providerEnv('apollo', apollo, { APOLLO_REQUESTS_PER_MINUTE: '1000' }), CACHE_TTL_DAYS: '0' } }));
     const { connectionId } = await installCrm(t, 'salesforce');
     sf.addRecords('Contact', N, (i) => ({
       FirstName: `First${i}`,
@@ -147,20 +141,12 @@ describe('a Salesforce backfill through a rate-limited Apollo (429 with retry-af
 });
 
 describe("a Salesforce org whose LinkedIn URL lives in its own field, mapped to linkedin_url", () => {
-  let sf: SalesforceFake | undefined;
-  let pdl: ProviderFake | undefined;
-  let t: TestService | undefined;
-  afterEach(async () => {
-    await t?.close();
-    await sf?.close();
-    await pdl?.close();
-  });
 
   it('when PDL knows the contact only by that LinkedIn URL, then the URL is sent and the contact is enriched', async () => {
-    sf = await startSalesforceFake();
-    pdl = await startProviderFake({ kind: 'pdl', limit: 1000 });
+    const sf = track(await startSalesforceFake());
+    const pdl = track(await startProviderFake({ kind: 'pdl', limit: 1000 }));
     pdl.add({ linkedinSlug: 'own-field-person', firstName: 'Grace', lastName: 'Hopper', company: 'Navy', title: 'Rear Admiral' });
-    t = await startService({ env: { ...salesforceEnv(sf), ...providerEnv('pdl', pdl), CACHE_TTL_DAYS: '0' } });
+    const t = track(await startService({ env: { ...salesforceEnv(sf), ...providerEnv('pdl', pdl), CACHE_TTL_DAYS: '0' } }));
     const { connectionId } = await installCrm(t, 'salesforce');
     sf.addCustomField('Contact.LinkedIn_Profile__c', { type: 'Url', length: 255 });
     const conn = t.services.repos.connections.get(connectionId)!;
