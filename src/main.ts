@@ -17,6 +17,7 @@ import { createPeopleDataLabsProvider } from './enrichment/providers/peopledatal
 import { createApolloProvider } from './enrichment/providers/apollo.js';
 import type { Provider } from './enrichment/providers/types.js';
 import { createLimiterRegistry } from './enrichment/providers/limiter.js';
+import { createProviderWindowsRepo } from './db/provider-windows.repo.js';
 import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
@@ -106,7 +107,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     contacts: createContactsRepo(db),
     runs: createSyncRunsRepo(db),
   };
-  const providers = buildProviders(config, repos.dataset, opts.fetchImpl);
+  // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
+  const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
   const enricher = createEnricher({
     providers,
     cache: repos.cache,
@@ -226,9 +228,15 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   };
 }
 
-function buildProviders(config: Config, dataset: ReturnType<typeof createDatasetRepo>, fetchImpl?: typeof fetch): Provider[] {
-  // One limiter per provider and API key for everything this process sends (the API and every sync share it).
-  const limiters = createLimiterRegistry();
+function buildProviders(
+  config: Config,
+  dataset: ReturnType<typeof createDatasetRepo>,
+  windows: ReturnType<typeof createProviderWindowsRepo>,
+  fetchImpl?: typeof fetch,
+): Provider[] {
+  // One limiter per provider and API key, its window in the database: the API, every sync and every other process
+  // on this database share it.
+  const limiters = createLimiterRegistry({ storeFor: windows.storeFor });
   const fetchOpt = fetchImpl ? { fetchImpl } : {};
   return config.ENRICH_PROVIDERS.map((name) => {
     switch (name) {

@@ -74,3 +74,33 @@ describe("PDL's rate-limit headers", () => {
     expect(rateLimitInfo(new Headers())).toEqual({});
   });
 });
+
+describe('provider windows in the database', () => {
+  it('when two processes (two handles on one database file) pace the same key, then they share one window; another key has its own', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openDb } = await import('../../src/db/open.js');
+    const { createProviderWindowsRepo } = await import('../../src/db/provider-windows.repo.js');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-windows-'));
+    const a = openDb(join(dir, 'db.sqlite'));
+    const b = openDb(join(dir, 'db.sqlite'));
+    try {
+      const c = clock();
+      const la = createLimiterRegistry({ now: c.now, storeFor: createProviderWindowsRepo(a).storeFor }).get('peopledatalabs', 'key-1', 3);
+      const lb = createLimiterRegistry({ now: c.now, storeFor: createProviderWindowsRepo(b).storeFor }).get('peopledatalabs', 'key-1', 3);
+      const other = createLimiterRegistry({ now: c.now, storeFor: createProviderWindowsRepo(b).storeFor }).get('peopledatalabs', 'key-2', 3);
+      expect([la.take(), lb.take(), la.take()]).toEqual([0, 0, 0]);
+      expect(lb.take()).toBe(c.now() + 60_000);
+      expect(other.take()).toBe(0);
+      lb.block(c.now() + 5_000);
+      expect(la.readyAt()).toBe(c.now() + 5_000);
+      // The API key itself is never stored.
+      expect(JSON.stringify(a.prepare('SELECT * FROM provider_windows').all())).not.toContain('key-1');
+    } finally {
+      a.close();
+      b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

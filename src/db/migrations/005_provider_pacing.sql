@@ -7,3 +7,12 @@ CREATE INDEX credit_ledger_attempt_key ON credit_ledger(attempt_key) WHERE attem
 -- which provider, and when it resumes (epoch ms). Cleared when the run goes on.
 ALTER TABLE sync_runs ADD COLUMN waiting_provider TEXT;
 ALTER TABLE sync_runs ADD COLUMN waiting_until INTEGER;
+
+-- The fixed window of each provider API key, shared by every process on this database (the server and a CLI
+-- sync pace one key together). The key is a SHA-256 of provider and API key: the API key is never stored.
+CREATE TABLE provider_windows (
+  key TEXT PRIMARY KEY,
+  window_end INTEGER NOT NULL,
+  left_count INTEGER NOT NULL,
+  blocked_until INTEGER NOT NULL
+);

@@ -27,74 +27,107 @@ export interface LimiterOptions {
   limit: number;
   windowMs?: number;
   now?: () => number;
+  /** Where the window lives; default this process's memory. A shared store makes every process see one window. */
+  store?: LimiterStore | undefined;
+}
+
+/** A window's state: when it ends, the requests left in it, and until when the provider refused us (epoch ms). */
+export interface LimiterState {
+  windowEnd: number;
+  left: number;
+  blockedUntil: number;
+}
+
+/**
+ * Storage of one limiter's state; `update` reads, changes and writes it atomically (across processes if shared).
+ * `fn` returns no state when it changed nothing.
+ */
+export interface LimiterStore {
+  update<T>(fn: (state: LimiterState | undefined) => { state?: LimiterState | undefined; result: T }): T;
 }
 
 /** Never trust a provider's "come back at" further out than this (a wrong clock must not stop a run for days). */
 export const MAX_BLOCK_MS = 3_600_000;
 
-export function createProviderLimiter(opts: LimiterOptions): ProviderLimiter {
-  if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new RangeError(`limit must be a positive integer, got ${opts.limit}`);
-  const windowMs = opts.windowMs ?? 60_000;
-  const now = opts.now ?? Date.now;
-  let windowEnd = 0;
-  let left = opts.limit;
-  let blockedUntil = 0;
-
-  const roll = (t: number) => {
-    if (t >= windowEnd) {
-      windowEnd = t + windowMs;
-      left = opts.limit;
-    }
-  };
-
+export function memoryLimiterStore(): LimiterStore {
+  let current: LimiterState | undefined;
   return {
-    limit: opts.limit,
-    take() {
-      const t = now();
-      if (t < blockedUntil) return blockedUntil;
-      roll(t);
-      if (left > 0) {
-        left--;
-        return 0;
-      }
-      return windowEnd;
-    },
-    observe({ remaining, resetAt }) {
-      const t = now();
-      if (resetAt !== undefined && resetAt <= t) return; // an answer from a window that is already over
-      roll(t);
-      if (resetAt !== undefined) {
-        // The provider's window is the one that counts: end ours when theirs ends.
-        windowEnd = Math.min(resetAt, t + MAX_BLOCK_MS);
-      }
-      if (remaining !== undefined && Number.isFinite(remaining)) left = Math.max(0, Math.min(left, Math.floor(remaining)));
-    },
-    block(retryAt) {
-      const t = now();
-      const until = Math.min(Math.max(retryAt, t), t + MAX_BLOCK_MS);
-      blockedUntil = Math.max(blockedUntil, until);
-      // The provider named when its window reopens: ours ends then too (and a fresh one starts after it).
-      windowEnd = blockedUntil;
-      left = 0;
-    },
-    readyAt() {
-      const t = now();
-      if (t < blockedUntil) return blockedUntil;
-      if (t >= windowEnd || left > 0) return t;
-      return windowEnd;
+    update(fn) {
+      const { state, result } = fn(current);
+      if (state) current = state;
+      return result;
     },
   };
 }
 
-/** One limiter per provider name and API key, shared by everything in the process that calls that provider. */
-export function createLimiterRegistry(now?: () => number) {
+export function createProviderLimiter(opts: LimiterOptions): ProviderLimiter {
+  if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new RangeError(`limit must be a positive integer, got ${opts.limit}`);
+  const limit = opts.limit;
+  const windowMs = opts.windowMs ?? 60_000;
+  const now = opts.now ?? Date.now;
+  const store = opts.store ?? memoryLimiterStore();
+  /** The state at `t`, a new window opened when the last one is over. */
+  const current = (s: LimiterState | undefined, t: number): LimiterState => {
+    const st = s ?? { windowEnd: 0, left: limit, blockedUntil: 0 };
+    return t >= st.windowEnd ? { windowEnd: t + windowMs, left: limit, blockedUntil: st.blockedUntil } : { ...st };
+  };
+
+  return {
+    limit,
+    take() {
+      const t = now();
+      return store.update((s) => {
+        if (s && t < s.blockedUntil) return { result: s.blockedUntil };
+        const st = current(s, t);
+        if (st.left > 0) {
+          st.left--;
+          return { state: st, result: 0 };
+        }
+        return { state: st, result: st.windowEnd };
+      });
+    },
+    observe({ remaining, resetAt }) {
+      const t = now();
+      if (resetAt !== undefined && resetAt <= t) return; // an answer from a window that is already over
+      store.update((s) => {
+        const st = current(s, t);
+        // The provider's window is the one that counts: end ours when theirs ends.
+        if (resetAt !== undefined) st.windowEnd = Math.min(resetAt, t + MAX_BLOCK_MS);
+        if (remaining !== undefined && Number.isFinite(remaining)) st.left = Math.max(0, Math.min(st.left, Math.floor(remaining)));
+        return { state: st, result: undefined };
+      });
+    },
+    block(retryAt) {
+      const t = now();
+      const until = Math.min(Math.max(retryAt, t), t + MAX_BLOCK_MS);
+      store.update((s) => {
+        const blockedUntil = Math.max(s?.blockedUntil ?? 0, until);
+        // The provider named when its window reopens: ours ends then too (and a fresh one starts after it).
+        return { state: { windowEnd: blockedUntil, left: 0, blockedUntil }, result: undefined };
+      });
+    },
+    readyAt() {
+      const t = now();
+      return store.update((s) => {
+        if (!s || (t >= s.blockedUntil && (t >= s.windowEnd || s.left > 0))) return { result: t };
+        return { result: t < s.blockedUntil ? s.blockedUntil : s.windowEnd };
+      });
+    },
+  };
+}
+
+/**
+ * One limiter per provider name and API key, shared by everything in the process that calls that provider;
+ * `storeFor` (the database) shares each window with every other process on the same database too.
+ */
+export function createLimiterRegistry(opts: { now?: () => number; storeFor?: (provider: string, apiKey: string) => LimiterStore } = {}) {
   const limiters = new Map<string, ProviderLimiter>();
   return {
     get(provider: string, apiKey: string, limit: number): ProviderLimiter {
       const key = `${provider}\u0000${apiKey}`;
       let l = limiters.get(key);
       if (!l) {
-        l = createProviderLimiter({ limit, ...(now ? { now } : {}) });
+        l = createProviderLimiter({ limit, ...(opts.now ? { now: opts.now } : {}), store: opts.storeFor?.(provider, apiKey) });
         limiters.set(key, l);
       }
       return l;
