@@ -1,8 +1,8 @@
 // `npm run bench`: runs every benchmark in turn, prints the tables on stdout (progress goes to stderr) and writes
 // bench/results.json with the machine, the date and every figure. BENCH_QUICK=1 for a short run;
-// BENCH_ONLY=api,webhooks,backfill,micro,import,hostile for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
+// BENCH_ONLY=api,webhooks,backfill,micro,import,hostile,providers for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
 import { cpus, totalmem, release, platform, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
 import { benchConfig, log, type Section } from './lib/config.js';
@@ -13,8 +13,9 @@ import * as backfill from './backfill.js';
 import * as micro from './micro.js';
 import * as datasetImport from './import.js';
 import * as hostile from './hostile.js';
+import * as providers from './providers.js';
 
-const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, webhooks, backfill, micro, import: datasetImport, hostile };
+const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, webhooks, backfill, micro, import: datasetImport, hostile, providers };
 
 function gitRev(): string | null {
   try {
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${header.join('\n')}\n${sections.flatMap((s) => s.text).join('\n')}\n\ntotal wall time ${totalS} s: ${loadLine}\n`);
 
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
+  // A subset run (BENCH_ONLY) replaces its own sections and keeps the others' figures; `sectionRuns` says when
+  // and on which commit each section was measured.
+  const previous = only.length ? readPrevious(out) : undefined;
+  const thisRun = { date: started.toISOString(), commit: gitRev(), quick: cfg.quick };
   writeFileSync(
     out,
     `${JSON.stringify(
@@ -86,14 +91,35 @@ async function main(): Promise<void> {
         quick: cfg.quick,
         config: cfg,
         totalWallSeconds: totalS,
-        loadAverage: load,
-        results: Object.fromEntries(sections.map((s) => [s.name, s.results])),
+        loadAverage: { ...previous?.loadAverage, ...load },
+        sectionRuns: {
+          ...(previous?.sectionRuns ?? Object.fromEntries(Object.keys(previous?.results ?? {}).map((n) => [n, { date: previous?.date, commit: previous?.commit, quick: previous?.quick }]))),
+          ...Object.fromEntries(names.map((n) => [n, thisRun])),
+        },
+        results: { ...previous?.results, ...Object.fromEntries(sections.map((s) => [s.name, s.results])) },
       },
       null,
       2,
     )}\n`,
   );
   log(`wrote ${out}`);
+}
+
+interface PreviousResults {
+  date?: string;
+  commit?: string | null;
+  quick?: boolean;
+  loadAverage?: Record<string, unknown>;
+  sectionRuns?: Record<string, unknown>;
+  results?: Record<string, unknown>;
+}
+
+function readPrevious(file: string): PreviousResults | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PreviousResults;
+  } catch {
+    return undefined; // no earlier run: this one starts the file
+  }
 }
 
 main().catch((err: unknown) => {

@@ -11,7 +11,7 @@ import { createDatasetRepo } from './db/dataset.repo.js';
 import { createProfileCacheRepo } from './db/cache.repo.js';
 import { importDatasetStream } from './enrichment/dataset-import.js';
 import { seniorityOf } from './enrichment/seniority.js';
-import { createProgress } from './lib/progress.js';
+import { createProgress, rateLimitNote } from './lib/progress.js';
 import { fileChunks } from './lib/file-chunks.js';
 import { sleep, systemClock } from './lib/clock.js';
 import { hasUnprintable } from './lib/text.js';
@@ -162,18 +162,25 @@ const COMMANDS: Record<string, Handler> = {
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    const show = () => {
+      const r = s.repos.runs.get(run.id)!;
+      progress.update(r.counts.checked, r.total, rateLimitNote(r.waiting_provider, r.waiting_until, Date.now()));
+      return r;
+    };
+    // A page can wait a minute for a provider's rate limit: the line keeps saying so while the worker waits.
+    const ticker = setInterval(show, 1000);
     try {
       // Work on this run's job ourselves; if a server's worker holds it, just follow its progress.
       for (;;) {
         await worker.drain({ jobId, signal: stop.signal });
-        const r = s.repos.runs.get(run.id)!;
-        progress.update(r.counts.checked, r.total);
+        const r = show();
         if (r.state === 'succeeded' || r.state === 'failed' || stop.signal.aborted) break;
         const job = s.queue.get(jobId);
         if (job?.state === 'dead') break;
         await sleep(Math.min(2000, Math.max(100, (job?.run_at ?? 0) - s.clock.now())), stop.signal);
       }
     } finally {
+      clearInterval(ticker);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       progress.finish();

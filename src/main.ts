@@ -16,7 +16,9 @@ import { createDatasetProvider } from './enrichment/providers/dataset.js';
 import { createPeopleDataLabsProvider } from './enrichment/providers/peopledatalabs.js';
 import { createApolloProvider } from './enrichment/providers/apollo.js';
 import type { Provider } from './enrichment/providers/types.js';
-import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword } from './lib/crypto.js';
+import { createLimiterRegistry } from './enrichment/providers/limiter.js';
+import { createProviderWindowsRepo } from './db/provider-windows.repo.js';
+import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -112,7 +114,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     runs: createSyncRunsRepo(db),
     admin: createAdminRepo(db),
   };
-  const providers = buildProviders(config, repos.dataset, opts.fetchImpl);
+  // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
+  const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
   const enricher = createEnricher({
     providers,
     cache: repos.cache,
@@ -124,6 +127,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
       providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
       minConfidence: config.ENRICH_MIN_CONFIDENCE,
+      concurrency: config.ENRICH_CONCURRENCY,
     },
   });
   const connectors: Record<CrmKind, Connector> = {
@@ -158,7 +162,6 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     enricher,
     contacts: repos.contacts,
     clock,
-    enrichConcurrency: config.ENRICH_CONCURRENCY,
     jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
   });
   const outbox = createTaskOutbox({ contacts: repos.contacts, clock, log });
@@ -233,15 +236,35 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   };
 }
 
-function buildProviders(config: Config, dataset: ReturnType<typeof createDatasetRepo>, fetchImpl?: typeof fetch): Provider[] {
+function buildProviders(
+  config: Config,
+  dataset: ReturnType<typeof createDatasetRepo>,
+  windows: ReturnType<typeof createProviderWindowsRepo>,
+  fetchImpl?: typeof fetch,
+): Provider[] {
+  // One limiter per provider and API key, its window in the database: the API, every sync and every other process
+  // on this database share it.
+  const limiters = createLimiterRegistry({ storeFor: windows.storeFor });
+  const fetchOpt = fetchImpl ? { fetchImpl } : {};
   return config.ENRICH_PROVIDERS.map((name) => {
     switch (name) {
       case 'dataset':
         return createDatasetProvider(dataset);
       case 'peopledatalabs':
-        return createPeopleDataLabsProvider({ apiKey: config.PDL_API_KEY, baseUrl: config.PDL_BASE_URL, ...(fetchImpl ? { fetchImpl } : {}) });
+        return createPeopleDataLabsProvider({
+          apiKey: config.PDL_API_KEY,
+          baseUrl: config.PDL_BASE_URL,
+          bulkSize: config.PDL_BULK_SIZE,
+          limiter: config.PDL_API_KEY ? limiters.get(name, config.PDL_API_KEY, config.PDL_REQUESTS_PER_MINUTE) : undefined,
+          ...fetchOpt,
+        });
       case 'apollo':
-        return createApolloProvider({ apiKey: config.APOLLO_API_KEY, baseUrl: config.APOLLO_BASE_URL, ...(fetchImpl ? { fetchImpl } : {}) });
+        return createApolloProvider({
+          apiKey: config.APOLLO_API_KEY,
+          baseUrl: config.APOLLO_BASE_URL,
+          limiter: config.APOLLO_API_KEY ? limiters.get(name, config.APOLLO_API_KEY, config.APOLLO_REQUESTS_PER_MINUTE) : undefined,
+          ...fetchOpt,
+        });
     }
   });
 }

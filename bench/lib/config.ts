@@ -14,6 +14,8 @@ export interface BenchConfig {
   import: { records: number; runs: number };
   /** Each phase of the hostile-poster run. */
   hostile: { phaseMs: number };
+  /** Backfill size of the provider section (per CRM and provider). */
+  providers: { contacts: number };
 }
 
 export function benchConfig(): BenchConfig {
@@ -26,6 +28,7 @@ export function benchConfig(): BenchConfig {
         micro: { datasetRows: 10_000 },
         import: { records: 100_000, runs: 1 },
         hostile: { phaseMs: 3_000 },
+        providers: { contacts: 2_000 },
       }
     : {
         quick: false,
@@ -35,6 +38,7 @@ export function benchConfig(): BenchConfig {
         micro: { datasetRows: 10_000 },
         import: { records: 300_000, runs: 2 },
         hostile: { phaseMs: 6_000 },
+        providers: { contacts: 10_000 },
       };
 }
 

@@ -15,16 +15,18 @@ async function start(o: {
   fake: { url: string; authorizeUrl: string; clientId: string; clientSecret: string };
   /** Diagnostics only (e.g. 'synchronous = NORMAL' on the main handle); `npm run bench` never sets it. */
   whatIfPragma?: string;
+  /** Further configuration (the provider section points the service at a provider fake). */
+  env?: Record<string, string>;
 }) {
   const env: Record<string, string> =
     o.crm === 'hubspot'
       ? { HUBSPOT_CLIENT_ID: o.fake.clientId, HUBSPOT_CLIENT_SECRET: o.fake.clientSecret, HUBSPOT_AUTHORIZE_URL: o.fake.authorizeUrl, HUBSPOT_API_BASE_URL: o.fake.url }
       : { SALESFORCE_CLIENT_ID: o.fake.clientId, SALESFORCE_CLIENT_SECRET: o.fake.clientSecret, SALESFORCE_LOGIN_URL: o.fake.url };
-  const b = createBenchServices(`backfill-${o.crm}`, env);
+  const b = createBenchServices(`backfill-${o.crm}`, { ...env, ...o.env });
   services = b.services;
   cleanup = b.cleanup;
   const t0 = performance.now();
-  const report = importJsonl(services, peopleJsonl(o.people));
+  const report = o.people > 0 ? importJsonl(services, peopleJsonl(o.people)) : { imported: 0, skipped: 0, errors: [] };
   const importMs = performance.now() - t0;
   if (report.skipped) throw new Error(`dataset import skipped ${report.skipped} rows: ${JSON.stringify(report.errors.slice(0, 3))}`);
   connectionId = await installCrm(services, o.crm);
@@ -71,6 +73,12 @@ async function run() {
     heapBefore,
     heapAfter,
     ledgerRows: (s.db.prepare('SELECT COUNT(*) AS n FROM credit_ledger').get() as { n: number }).n,
+    ledger: s.db
+      .prepare(
+        `SELECT COALESCE(SUM(found), 0) AS found, COALESCE(SUM(credits), 0) AS credits, COUNT(DISTINCT CASE WHEN credits > 0 THEN idempotency_key END) AS chargedKeys,
+                COALESCE(SUM(outcome = 'failed'), 0) AS failed FROM credit_ledger`,
+      )
+      .get() as { found: number; credits: number; chargedKeys: number; failed: number },
   };
 }
 

@@ -49,7 +49,13 @@ export const EnvSchema = z
     ENRICH_MIN_CONFIDENCE: intFrom(0, 100).default(0),
     PDL_API_KEY: optionalSecret,
     PDL_BASE_URL: url.default('https://api.peopledatalabs.com'),
+    /** PDL counts requests per API key in a fixed 60-s window: 100/min on free plans, 1,000/min on paid ones. */
+    PDL_REQUESTS_PER_MINUTE: intFrom(1, 1_000_000).default(100),
+    /** Records per PDL bulk call (PDL takes 1–100). */
+    PDL_BULK_SIZE: intFrom(1, 100).default(50),
     APOLLO_API_KEY: optionalSecret,
+    /** Apollo's enrichment endpoints on its Free plan: 50 requests a minute (fixed window); 1,000 on paid plans. */
+    APOLLO_REQUESTS_PER_MINUTE: intFrom(1, 1_000_000).default(50),
     APOLLO_BASE_URL: url.default('https://api.apollo.io'),
     PROVIDER_TIMEOUT_MS: intFrom(1, 600_000).default(10_000),
     CACHE_TTL_DAYS: intFrom(0, 3650).default(7),

@@ -25,7 +25,31 @@ export function createDatasetRepo(db: Db) {
     return parsed.success ? { profile: parsed.data, confidence: row.confidence } : undefined;
   };
 
+  type Found = { profile: Profile; confidence: number };
+  /** One `IN (…)` query per chunk (SQLite allows 32,766 bound values; a batch is far below that). */
+  const findIn = (column: 'email' | 'linkedin_url', values: readonly string[]): Map<string, Found> => {
+    const found = new Map<string, Found>();
+    const unique = [...new Set(values)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      const rows = db
+        .prepare<string[], { k: string; profile_json: string; confidence: number }>(
+          `SELECT ${column} AS k, profile_json, confidence FROM dataset_profiles WHERE ${column} IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(...chunk);
+      for (const row of rows) {
+        const d = decode(row);
+        if (d) found.set(row.k, d);
+      }
+    }
+    return found;
+  };
+
   const repo = {
+    findMany: (emails: readonly string[], linkedinUrls: readonly string[]) => ({
+      byEmail: emails.length ? findIn('email', emails) : new Map<string, Found>(),
+      byLinkedIn: linkedinUrls.length ? findIn('linkedin_url', linkedinUrls) : new Map<string, Found>(),
+    }),
     findByEmail: (email: string) => decode(byEmail.get(email)),
     findByLinkedIn: (url: string) => decode(byLinkedIn.get(url)),
     /**

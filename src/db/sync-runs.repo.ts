@@ -35,6 +35,9 @@ export interface RunRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The provider whose rate limit the run is waiting for, and until when (epoch ms); null while it runs freely. */
+  waiting_provider: string | null;
+  waiting_until: number | null;
 }
 
 type StoredRun = Omit<RunRow, 'checkpoint' | 'counts'> & { checkpoint_json: string | null; counts_json: string };
@@ -68,7 +71,8 @@ export function createSyncRunsRepo(db: Db) {
   const addTasks = db.prepare(
     `UPDATE sync_runs SET counts_json = json_set(counts_json, '$.tasks', COALESCE(json_extract(counts_json, '$.tasks'), 0) + ?) WHERE id = ?`,
   );
-  const finish = db.prepare('UPDATE sync_runs SET state = ?, error = ?, finished_at = ? WHERE id = ?');
+  const finish = db.prepare('UPDATE sync_runs SET state = ?, error = ?, finished_at = ?, waiting_provider = NULL, waiting_until = NULL WHERE id = ?');
+  const waiting = db.prepare('UPDATE sync_runs SET waiting_provider = ?, waiting_until = ? WHERE id = ?');
   const getState = db.prepare<[string, string], { value: string }>('SELECT value FROM sync_state WHERE connection_id = ? AND key = ?');
   const putState = db.prepare(
     'INSERT INTO sync_state (connection_id, key, value) VALUES (?, ?, ?) ON CONFLICT (connection_id, key) DO UPDATE SET value = excluded.value',
@@ -101,6 +105,10 @@ export function createSyncRunsRepo(db: Db) {
     },
     saveProgress(id: string, checkpoint: unknown, counts: RunCounts, total?: number | null): void {
       progress.run(JSON.stringify(checkpoint), JSON.stringify(counts), total ?? null, id);
+    },
+    /** The run waits for a provider's rate limit until `until` (epoch ms), or (null) no longer waits. */
+    setWaiting(id: string, wait: { provider: string; until: number } | null): void {
+      waiting.run(wait?.provider ?? null, wait?.until ?? null, id);
     },
     /** Adds to a run's task count in place (inside the transaction that marks the tasks created). */
     addTasks(id: string, n: number): void {

@@ -4,7 +4,7 @@ import { CREDITS_PER_FOUND, ERRORS, type EnrichRequest, type EnrichResponse, typ
 import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
 import type { CreditStore, EnrichMetrics, InputKind, LedgerOutcome, ProfileCacheStore } from './ports.js';
 import type { Lookup, Provider } from './providers/types.js';
-import { runWaterfall, type WaterfallResult } from './waterfall.js';
+import { runBatchWaterfall, type WaterfallResult } from './waterfall.js';
 import type { Clock } from '../lib/clock.js';
 import { DAY_MS } from '../lib/clock.js';
 
@@ -13,6 +13,8 @@ export interface EnrichSettings {
   jobChangeWindowDays: number;
   providerTimeoutMs: number;
   minConfidence: number;
+  /** Calls in flight at once to one provider, bulk or per record (ENRICH_CONCURRENCY). */
+  concurrency?: number | undefined;
 }
 
 export interface EnrichContext {
@@ -57,12 +59,38 @@ interface Resolved {
 
 type Shared = { kind: 'found'; resolved: Resolved } | Exclude<WaterfallResult, { kind: 'found' }>;
 
+export interface EnrichManyItem {
+  request: EnrichRequest;
+  idempotencyKey?: string | undefined;
+}
+
+export interface EnrichManyOptions {
+  /** Sync runs: wait for a throttled provider (and retry it) instead of skipping it; the API leaves this off. */
+  waitForRateLimits?: boolean | undefined;
+  /** Told when a call waits for a provider's rate limit (for progress lines: "PDL rate limit, resumes in 23 s"). */
+  onWait?: ((info: { provider: string; resumesAt: number }) => void) | undefined;
+}
+
 export interface Enricher {
   enrich(request: EnrichRequest, ctx: EnrichContext): Promise<EnrichOutcome>;
+  /**
+   * One outcome per item, in order, each exactly what enrich() would have answered for it; the providers are asked
+   * once for the whole batch (bulk endpoints where they have them).
+   */
+  enrichMany(items: readonly EnrichManyItem[], ctx: Omit<EnrichContext, 'idempotencyKey'>, opts?: EnrichManyOptions): Promise<EnrichOutcome[]>;
   /** True when at least one provider in the waterfall is configured. */
   readonly configured: boolean;
   readonly activeProviders: string[];
 }
+
+/** A request past validation, the cache and the credit check, holding a credit reservation until it is answered. */
+interface Pending {
+  lookup: Lookup;
+  charge: Charge;
+  latency: () => number;
+  release: () => void;
+}
+type Charge = (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }) => Promise<void>;
 
 export function createEnricher(deps: EnricherDeps): Enricher {
   const { cache, credits, clock, settings, metrics } = deps;
@@ -84,14 +112,8 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     return [...keys];
   }
 
-  async function resolve(lookup: Lookup): Promise<Shared> {
-    const result = await runWaterfall(providers, lookup, {
-      timeoutMs: settings.providerTimeoutMs,
-      minConfidence: settings.minConfidence,
-      pausedUntil,
-      now: () => clock.now(),
-      onAttempt: (p, outcome, ms) => metrics?.providerCall(p, outcome, ms / 1000),
-    });
+  /** A provider's hit → the normalised profile, cached under every key it is known by. */
+  function settle(lookup: Lookup, result: WaterfallResult): Shared {
     if (result.kind !== 'found') return result;
     const now = clock.now();
     const profile = normalizeProfile(result.hit.profile, {
@@ -106,114 +128,205 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     return { kind: 'found', resolved };
   }
 
-  /** Concurrent identical requests share one provider call. */
-  function singleFlight(lookup: Lookup): Promise<Shared> {
-    const key = `${lookup.email ?? ''}|${lookup.linkedin_url ?? ''}`;
-    let p = inFlight.get(key);
-    if (!p) {
-      p = resolve(lookup).finally(() => inFlight.delete(key));
-      inFlight.set(key, p);
+  const flightKey = (lookup: Lookup) => `${lookup.email ?? ''}|${lookup.linkedin_url ?? ''}`;
+
+  /**
+   * Concurrent identical lookups share one provider call (single flight, across enrich and enrichMany callers);
+   * the others go to the providers together, as one batch.
+   */
+  async function resolveAll(lookups: readonly Lookup[], opts: EnrichManyOptions): Promise<Shared[]> {
+    const out: Promise<Shared>[] = [];
+    const mine = new Map<string, { lookup: Lookup; resolve: (s: Shared) => void; reject: (e: unknown) => void }>();
+    for (const lookup of lookups) {
+      const key = flightKey(lookup);
+      let p = inFlight.get(key);
+      if (!p) {
+        let resolve!: (s: Shared) => void;
+        let reject!: (e: unknown) => void;
+        p = new Promise<Shared>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        inFlight.set(key, p);
+        mine.set(key, { lookup, resolve, reject });
+      }
+      out.push(p);
     }
-    return p;
+    if (mine.size > 0) {
+      const own = [...mine.entries()];
+      try {
+        const results = await runBatchWaterfall(providers, own.map(([, o]) => o.lookup), {
+          timeoutMs: settings.providerTimeoutMs,
+          minConfidence: settings.minConfidence,
+          pausedUntil,
+          now: () => clock.now(),
+          onAttempt: (p, outcome, ms) => metrics?.providerCall(p, outcome, ms / 1000),
+          wait: opts.waitForRateLimits ? { onWait: opts.onWait } : undefined,
+          ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
+        });
+        own.forEach(([key, o], i) => {
+          inFlight.delete(key);
+          try {
+            o.resolve(settle(o.lookup, results[i]!));
+          } catch (err) {
+            o.reject(err);
+          }
+        });
+      } catch (err) {
+        for (const [key, o] of own) {
+          inFlight.delete(key);
+          o.reject(err);
+        }
+      }
+    }
+    const shared = await Promise.all(out);
+    if (!opts.waitForRateLimits) return shared;
+    // A sync batch that joined an interactive caller's flight may have been handed that caller's "throttled,
+    // skipped": it asks again itself, waiting, so a rate limit never fails a contact of a sync.
+    const again = shared.flatMap((s, i) => (s.kind === 'failed' && s.failures.some((f) => f.code === 'rate_limited') ? [i] : []));
+    if (again.length === 0) return shared;
+    const redo = await resolveAll(again.map((i) => lookups[i]!), opts);
+    again.forEach((i, k) => (shared[i] = redo[k]!));
+    return shared;
   }
+
+  /** Validation, the cache, the credit limit: an answer, or a Pending that needs the providers. */
+  async function prepare(request: EnrichRequest, ctx: EnrichContext): Promise<EnrichOutcome | Pending> {
+    const started = ctx.startedAt ?? performance.now();
+    const latency = () => Math.max(0, Math.round(performance.now() - started));
+
+    const lookup: Lookup = {};
+    if (request.email !== undefined) {
+      const e = canonicalEmail(request.email);
+      if (!e) return { status: 400, body: ERRORS.badRequest('email is not a valid email address').body };
+      lookup.email = e;
+    }
+    if (request.linkedin_url !== undefined) {
+      const l = canonicalLinkedInUrl(request.linkedin_url);
+      if (!l) return { status: 400, body: ERRORS.badRequest('linkedin_url is not a LinkedIn profile URL').body };
+      lookup.linkedin_url = l;
+    }
+    if (!lookup.email && !lookup.linkedin_url) return { status: 400, body: ERRORS.badRequest().body };
+    const inputKind: InputKind = lookup.email && lookup.linkedin_url ? 'both' : lookup.email ? 'email' : 'linkedin_url';
+
+    const charge: Charge = async (outcome, r) => {
+      // Only a charged row holds the idempotency key: a failed, refused or empty attempt is recorded under
+      // attemptKey, so the success that follows it (a retried job) is still charged, exactly once.
+      const charged = r.credits > 0;
+      const written = await credits.record({
+        accountId: ctx.accountId,
+        apiKeyId: ctx.apiKeyId,
+        connectionId: ctx.connectionId,
+        inputKind,
+        outcome,
+        found: outcome === 'found',
+        cacheHit: r.cacheHit,
+        provider: r.provider,
+        credits: r.credits,
+        latencyMs: latency(),
+        idempotencyKey: charged ? ctx.idempotencyKey : undefined,
+        attemptKey: charged ? undefined : ctx.idempotencyKey,
+        at: clock.now(),
+      });
+      if (written) {
+        metrics?.enrichment(r.provider ?? 'none', r.cacheHit ? 'cache_hit' : outcome);
+        if (r.credits > 0) metrics?.credits(r.credits);
+      }
+    };
+
+    if (providers.length === 0) {
+      await charge('failed', { provider: null, cacheHit: false, credits: 0 });
+      return { status: 503, body: ERRORS.notConfigured().body };
+    }
+
+    const replay = ctx.idempotencyKey ? credits.findByIdempotencyKey(ctx.idempotencyKey) : undefined;
+    const overLimit = () => {
+      if (replay || ctx.monthlyLimit <= 0) return false;
+      const used = credits.creditsThisMonth(ctx.accountId, clock.now()) + (reserved.get(ctx.accountId) ?? 0);
+      return used + CREDITS_PER_FOUND > ctx.monthlyLimit;
+    };
+
+    if (settings.cacheTtlDays > 0 && !ctx.bypassCache) {
+      const hit = cache.get(cacheKeys(lookup), clock.now());
+      if (hit) {
+        if (overLimit()) {
+          await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+          return { status: 402, body: ERRORS.paymentRequired().body };
+        }
+        await charge('found', { provider: hit.provider, cacheHit: true, credits: CREDITS_PER_FOUND });
+        return found(hit, true, latency());
+      }
+    }
+
+    if (overLimit()) {
+      await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+      return { status: 402, body: ERRORS.paymentRequired().body };
+    }
+    // Reserved synchronously with the check above (no await between): concurrent callers see each other.
+    reserved.set(ctx.accountId, (reserved.get(ctx.accountId) ?? 0) + CREDITS_PER_FOUND);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (reserved.get(ctx.accountId) ?? CREDITS_PER_FOUND) - CREDITS_PER_FOUND;
+      if (left > 0) reserved.set(ctx.accountId, left);
+      else reserved.delete(ctx.accountId);
+    };
+    return { lookup, charge, latency, release };
+  }
+
+  /** The answer for a Pending once the providers have spoken. */
+  async function answer(p: Pending, shared: Shared): Promise<EnrichOutcome> {
+    p.release();
+    switch (shared.kind) {
+      case 'found':
+        await p.charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
+        return found(shared.resolved, false, p.latency());
+      case 'not_found':
+        await p.charge('not_found', { provider: null, cacheHit: false, credits: 0 });
+        return {
+          status: 200,
+          body: { profile: null, found: false, confidence: 0, credits_charged: 0, cache_hit: false, latency_ms: p.latency(), error: 'Profile not found' },
+        };
+      case 'failed':
+        await p.charge('failed', { provider: null, cacheHit: false, credits: 0 });
+        return { status: 502, body: ERRORS.badGateway().body };
+      case 'not_configured':
+        await p.charge('failed', { provider: null, cacheHit: false, credits: 0 });
+        return { status: 503, body: ERRORS.notConfigured().body };
+    }
+  }
+
+  const isPending = (x: EnrichOutcome | Pending): x is Pending => 'lookup' in x;
 
   return {
     configured: providers.length > 0,
     activeProviders: providers.map((p) => p.name),
     async enrich(request, ctx) {
-      const started = ctx.startedAt ?? performance.now();
-      const latency = () => Math.max(0, Math.round(performance.now() - started));
-
-      const lookup: Lookup = {};
-      if (request.email !== undefined) {
-        const e = canonicalEmail(request.email);
-        if (!e) return { status: 400, body: ERRORS.badRequest('email is not a valid email address').body };
-        lookup.email = e;
-      }
-      if (request.linkedin_url !== undefined) {
-        const l = canonicalLinkedInUrl(request.linkedin_url);
-        if (!l) return { status: 400, body: ERRORS.badRequest('linkedin_url is not a LinkedIn profile URL').body };
-        lookup.linkedin_url = l;
-      }
-      if (!lookup.email && !lookup.linkedin_url) return { status: 400, body: ERRORS.badRequest().body };
-      const inputKind: InputKind = lookup.email && lookup.linkedin_url ? 'both' : lookup.email ? 'email' : 'linkedin_url';
-
-      const charge = async (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }) => {
-        const written = await credits.record({
-          accountId: ctx.accountId,
-          apiKeyId: ctx.apiKeyId,
-          connectionId: ctx.connectionId,
-          inputKind,
-          outcome,
-          found: outcome === 'found',
-          cacheHit: r.cacheHit,
-          provider: r.provider,
-          credits: r.credits,
-          latencyMs: latency(),
-          idempotencyKey: ctx.idempotencyKey,
-          at: clock.now(),
-        });
-        if (written) {
-          metrics?.enrichment(r.provider ?? 'none', r.cacheHit ? 'cache_hit' : outcome);
-          if (r.credits > 0) metrics?.credits(r.credits);
-        }
-      };
-
-      if (providers.length === 0) {
-        await charge('failed', { provider: null, cacheHit: false, credits: 0 });
-        return { status: 503, body: ERRORS.notConfigured().body };
-      }
-
-      const replay = ctx.idempotencyKey ? credits.findByIdempotencyKey(ctx.idempotencyKey) : undefined;
-      const overLimit = () => {
-        if (replay || ctx.monthlyLimit <= 0) return false;
-        const used = credits.creditsThisMonth(ctx.accountId, clock.now()) + (reserved.get(ctx.accountId) ?? 0);
-        return used + CREDITS_PER_FOUND > ctx.monthlyLimit;
-      };
-
-      if (settings.cacheTtlDays > 0 && !ctx.bypassCache) {
-        const hit = cache.get(cacheKeys(lookup), clock.now());
-        if (hit) {
-          if (overLimit()) {
-            await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
-            return { status: 402, body: ERRORS.paymentRequired().body };
-          }
-          await charge('found', { provider: hit.provider, cacheHit: true, credits: CREDITS_PER_FOUND });
-          return found(hit, true, latency());
-        }
-      }
-
-      if (overLimit()) {
-        await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
-        return { status: 402, body: ERRORS.paymentRequired().body };
-      }
-      reserved.set(ctx.accountId, (reserved.get(ctx.accountId) ?? 0) + CREDITS_PER_FOUND);
+      const p = await prepare(request, ctx);
+      if (!isPending(p)) return p;
       let shared: Shared;
       try {
-        shared = await singleFlight(lookup);
+        shared = (await resolveAll([p.lookup], {}))[0]!;
       } finally {
-        const left = (reserved.get(ctx.accountId) ?? CREDITS_PER_FOUND) - CREDITS_PER_FOUND;
-        if (left > 0) reserved.set(ctx.accountId, left);
-        else reserved.delete(ctx.accountId);
+        p.release();
       }
-
-      switch (shared.kind) {
-        case 'found':
-          await charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
-          return found(shared.resolved, false, latency());
-        case 'not_found':
-          await charge('not_found', { provider: null, cacheHit: false, credits: 0 });
-          return {
-            status: 200,
-            body: { profile: null, found: false, confidence: 0, credits_charged: 0, cache_hit: false, latency_ms: latency(), error: 'Profile not found' },
-          };
-        case 'failed':
-          await charge('failed', { provider: null, cacheHit: false, credits: 0 });
-          return { status: 502, body: ERRORS.badGateway().body };
-        case 'not_configured':
-          await charge('failed', { provider: null, cacheHit: false, credits: 0 });
-          return { status: 503, body: ERRORS.notConfigured().body };
+      return answer(p, shared);
+    },
+    async enrichMany(items, ctx, opts = {}) {
+      // Each item is prepared synchronously up to its credit reservation, so the limit is checked item by item,
+      // before any provider call, exactly as for concurrent enrich() calls.
+      const prepared = await Promise.all(items.map((it) => prepare(it.request, { ...ctx, idempotencyKey: it.idempotencyKey })));
+      const pending = prepared.filter(isPending);
+      let shared: Shared[];
+      try {
+        shared = await resolveAll(pending.map((p) => p.lookup), opts);
+      } finally {
+        for (const p of pending) p.release();
       }
+      const answers = await Promise.all(pending.map((p, i) => answer(p, shared[i]!)));
+      let k = 0;
+      return prepared.map((p) => (isPending(p) ? answers[k++]! : p));
     },
   };
 }

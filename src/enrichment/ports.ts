@@ -29,7 +29,10 @@ export interface LedgerEntry {
   provider: string | null;
   credits: number;
   latencyMs: number;
+  /** Held only by a charged row: a retried job passes the same key and is charged once. */
   idempotencyKey?: string | undefined;
+  /** The idempotency key of the record an uncharged attempt (failed, refused, not found) belonged to. */
+  attemptKey?: string | undefined;
   at: number;
 }
 
@@ -45,6 +48,11 @@ export interface CreditStore {
 export interface DatasetStore {
   findByEmail(email: string): { profile: Profile; confidence: number } | undefined;
   findByLinkedIn(url: string): { profile: Profile; confidence: number } | undefined;
+  /** Batch form: the stored profiles whose email, or whose LinkedIn URL, is among the given ones, in one query each. */
+  findMany?(emails: readonly string[], linkedinUrls: readonly string[]): {
+    byEmail: Map<string, { profile: Profile; confidence: number }>;
+    byLinkedIn: Map<string, { profile: Profile; confidence: number }>;
+  };
 }
 
 /** Counters the core reports to (Prometheus in the service; src/lib/metrics.ts implements it). */

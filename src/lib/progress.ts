@@ -1,7 +1,8 @@
 // A progress bar on stderr: done / total, rate and ETA. Redraws in place on a terminal, prints a line every few
 // seconds otherwise (CI logs stay readable).
 export interface Progress {
-  update(done: number, total: number | null): void;
+  /** `note`, when given, ends the line (e.g. "PDL rate limit, resumes in 23 s"). */
+  update(done: number, total: number | null, note?: string | null): void;
   finish(): void;
 }
 
@@ -9,7 +10,7 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
   const started = now();
   let lastLine = 0;
   const tty = Boolean(stream.isTTY);
-  const render = (done: number, total: number | null) => {
+  const render = (done: number, total: number | null, note?: string | null) => {
     const secs = Math.max(0.001, (now() - started) / 1000);
     const rate = done / secs;
     const width = 24;
@@ -17,17 +18,17 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
     const bar = total ? `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ` : '';
     const count = total !== null ? `${done}/${total}` : `${done}`;
     const eta = total && rate > 0 && done < total ? ` eta ${fmt((total - done) / rate)}` : '';
-    return `${label} ${bar}${count} ${rate.toFixed(1)}/s${eta}`;
+    return `${label} ${bar}${count} ${rate.toFixed(1)}/s${eta}${note ? ` — ${note}` : ''}`;
   };
   let last: [number, number | null] = [0, null];
   return {
-    update(done, total) {
+    update(done, total, note) {
       last = [done, total];
       const t = now();
-      if (tty) stream.write(`\r${render(done, total)}\u001b[K`);
+      if (tty) stream.write(`\r${render(done, total, note)}\u001b[K`);
       else if (t - lastLine >= 2000) {
         lastLine = t;
-        stream.write(`${render(done, total)}\n`);
+        stream.write(`${render(done, total, note)}\n`);
       }
     },
     finish() {
@@ -40,4 +41,13 @@ function fmt(s: number): string {
   if (s < 60) return `${Math.ceil(s)}s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m}m${Math.round(s % 60)}s` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+/** Short names users know the providers by. */
+const PROVIDER_LABELS: Record<string, string> = { peopledatalabs: 'PDL', apollo: 'Apollo', dataset: 'Dataset' };
+
+/** "PDL rate limit, resumes in 23 s" for a run waiting on a provider; null when it is not (or no longer) waiting. */
+export function rateLimitNote(provider: string | null, until: number | null, now: number): string | null {
+  if (!provider || until === null || until <= now) return null;
+  return `${PROVIDER_LABELS[provider] ?? provider} rate limit, resumes in ${Math.ceil((until - now) / 1000)} s`;
 }

@@ -1,4 +1,4 @@
-// A batch of contacts of one connection → enrich each (bounded parallelism) → decide job changes → plan each
+// A batch of contacts of one connection → enrich them in one enrichMany call → decide job changes → plan each
 // field under its policy → one batch write → audit, snapshots and job changes in one local transaction → tasks.
 // CRM-agnostic: it speaks to the CRM only through the CrmSession port.
 import type { Profile } from '../enrichment/contract.js';
@@ -9,7 +9,7 @@ import { BudgetExhaustedError, NonRetryableError, RetryAfterError } from '../lib
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { planWrites, type ConnectionSettings, type FieldChange, type JobChangeValues, type Plan } from './mapping.js';
-import { companyKey } from '../enrichment/normalize.js';
+import { canonicalEmail, canonicalLinkedInUrl, companyKey } from '../enrichment/normalize.js';
 
 export type SyncMode = 'new' | 'backfill' | 'job-changes';
 
@@ -28,7 +28,6 @@ export interface PipelineDeps {
   enricher: Enricher;
   contacts: ContactsRepo;
   clock: Clock;
-  enrichConcurrency: number;
   jobChangeWindowDays: number;
 }
 
@@ -56,6 +55,17 @@ export interface BatchOptions {
    * result: a caller's own bookkeeping, such as a run's checkpoint and counts, commits with the batch or not at all.
    */
   onCommit?: (results: ContactResult[]) => void;
+  /** Told when the batch waits for a provider's rate limit (a run shows it: "PDL rate limit, resumes in 23 s"). */
+  onWait?: ((info: { provider: string; resumesAt: number }) => void) | undefined;
+  /** The batch's enrichment, already started by startEnrichment (same batch array). */
+  started?: StartedEnrichment | undefined;
+}
+
+export interface StartedEnrichment {
+  batch: CrmContact[];
+  skipped: { contact: CrmContact; reason: string }[];
+  todo: { contact: CrmContact; snapshot: SnapshotRow | undefined }[];
+  outcomes: Promise<EnrichOutcome[]>;
 }
 
 /** The fields to read for an object type: every mapped target. */
@@ -75,35 +85,46 @@ interface Enriched {
 export function createPipeline(deps: PipelineDeps) {
   const { contacts: repo, clock } = deps;
 
+  /**
+   * Steps 1–2 on their own: who needs enriching, and their enrichment started (not awaited). A run starts the next
+   * page's enrichment this way while the current page is written, so provider latency hides behind CRM calls.
+   */
+  function startEnrichment(conn: ConnectionContext, batch: CrmContact[], opts: Pick<BatchOptions, 'mode' | 'idempotencyKey' | 'onWait'>): StartedEnrichment {
+    // 1. Who needs enriching.
+    const skipped: StartedEnrichment['skipped'] = [];
+    const todo: StartedEnrichment['todo'] = [];
+    for (const contact of batch) {
+      const snapshot = repo.snapshot(conn.id, contact);
+      if (contact.readOnly) skipped.push({ contact, reason: 'read_only_record' });
+      else if (opts.mode !== 'job-changes' && snapshot) skipped.push({ contact, reason: 'already_enriched' });
+      else if (!contact.email && !linkedinOf(conn, contact)) skipped.push({ contact, reason: 'no_email_or_linkedin' });
+      else todo.push({ contact, snapshot });
+    }
+    // 2. Enrich the whole batch in one call: the providers see it as bulk requests, paced by their limiters; a
+    // throttled provider is waited for, never skipped (a rate limit must not make a contact "not found" or
+    // "failed", nor burn a job attempt).
+    const outcomes = deps.enricher.enrichMany(
+      todo.map(({ contact }) => ({ request: enrichRequest(contact.email, linkedinOf(conn, contact)), idempotencyKey: opts.idempotencyKey(contact) })),
+      { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id, bypassCache: opts.mode === 'job-changes' },
+      { waitForRateLimits: true, onWait: opts.onWait },
+    );
+    outcomes.catch(() => {}); // awaited by processBatch; a rejection must not go unhandled in between
+    return { batch, skipped, todo, outcomes };
+  }
+
   async function processBatch(conn: ConnectionContext, objectType: ObjectType, batch: CrmContact[], opts: BatchOptions): Promise<ContactResult[]> {
     const results = new Map<string, ContactResult>();
     const result = (ref: ContactRef, status: ContactStatus, extra: Partial<ContactResult> = {}) =>
       results.set(ref.id, { ref, status, credits: 0, enriched: false, jobChange: false, ...extra });
 
-    // 1. Who needs enriching.
-    const todo: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
-    for (const contact of batch) {
-      const snapshot = repo.snapshot(conn.id, contact);
-      if (contact.readOnly) result(contact, 'skipped', { reason: 'read_only_record' });
-      else if (opts.mode !== 'job-changes' && snapshot) result(contact, 'skipped', { reason: 'already_enriched' });
-      else if (!contact.email && !contact.linkedinUrl) result(contact, 'skipped', { reason: 'no_email_or_linkedin' });
-      else todo.push({ contact, snapshot });
-    }
-
-    // 2. Enrich, a few at a time.
+    const started = opts.started?.batch === batch ? opts.started : startEnrichment(conn, batch, opts);
+    for (const { contact, reason } of started.skipped) result(contact, 'skipped', { reason });
+    const { todo } = started;
     const enriched: Enriched[] = [];
     const notFound: { contact: CrmContact; snapshot: SnapshotRow | undefined }[] = [];
-    await mapLimit(todo, deps.enrichConcurrency, async ({ contact, snapshot }) => {
-      const outcome = await deps.enricher.enrich(
-        { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
-        {
-          accountId: conn.accountId,
-          monthlyLimit: conn.monthlyLimit(),
-          connectionId: conn.id,
-          idempotencyKey: opts.idempotencyKey(contact),
-          bypassCache: opts.mode === 'job-changes',
-        },
-      );
+    const outcomes = await started.outcomes;
+    todo.forEach(({ contact, snapshot }, i) => {
+      const outcome = outcomes[i]!;
       const failure = enrichFailure(outcome);
       if (failure) {
         if (failure instanceof NonRetryableError) result(contact, 'skipped', { reason: failure.code });
@@ -129,13 +150,13 @@ export function createPipeline(deps: PipelineDeps) {
 
     // 4. One batch write (the session chunks to the CRM's limit).
     const toWrite = planned.filter((p) => p.changes.length > 0);
-    const outcomes = new Map<string, WriteOutcome>();
+    const writes = new Map<string, WriteOutcome>();
     if (toWrite.length > 0) {
       const written = await conn.session.write(
         objectType,
         toWrite.map((p) => ({ ref: p.contact, values: Object.fromEntries(p.changes.map((c) => [c.field, c.new])) })),
       );
-      written.forEach((o) => outcomes.set(o.ref.id, o));
+      written.forEach((o) => writes.set(o.ref.id, o));
     }
 
     // 5. Remember what happened, atomically: audit rows, values we own, snapshots, job changes (and the caller's
@@ -143,7 +164,7 @@ export function createPipeline(deps: PipelineDeps) {
     let final: ContactResult[] = [];
     repo.transaction(() => {
       for (const p of planned) {
-        const outcome = outcomes.get(p.contact.id);
+        const outcome = writes.get(p.contact.id);
         const base = { credits: p.credits, enriched: true };
         if (outcome && !outcome.ok) {
           if (outcome.deleted) {
@@ -297,7 +318,7 @@ export function createPipeline(deps: PipelineDeps) {
    */
   async function preview(conn: ConnectionContext, contact: CrmContact): Promise<{ outcome: EnrichOutcome; plan: Plan | null }> {
     const outcome = await deps.enricher.enrich(
-      { email: contact.email ?? undefined, linkedin_url: contact.email ? undefined : (contact.linkedinUrl ?? undefined) },
+      enrichRequest(contact.email, linkedinOf(conn, contact)),
       { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id },
     );
     if (outcome.status !== 200 || !outcome.body.found) return { outcome, plan: null };
@@ -314,10 +335,40 @@ export function createPipeline(deps: PipelineDeps) {
     return { outcome, plan };
   }
 
-  return { processBatch, preview };
+  return { processBatch, startEnrichment, preview };
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;
+
+/**
+ * The record's LinkedIn URL: the connector's own field (HubSpot `hs_linkedin_url`, Salesforce
+ * `Enrichment_LinkedIn_URL__c`), else the field the connection maps `linkedin_url` to (an org's own LinkedIn field).
+ */
+function linkedinOf(conn: ConnectionContext, contact: CrmContact): string | null {
+  if (contact.linkedinUrl) return contact.linkedinUrl;
+  for (const m of conn.settings.mappings) {
+    if (m.objectType !== contact.objectType || m.source !== 'linkedin_url' || m.policy === 'never') continue;
+    const v = contact.values[m.target];
+    if (typeof v === 'string' && v.trim()) return v.trim();
+  }
+  return null;
+}
+
+/**
+ * Every identifier the CRM record has: the provider scores a match on all of them, and a person whose email it
+ * does not know may still be found by the LinkedIn URL.
+ */
+function enrichRequest(email: string | null, linkedinUrl: string | null): { email?: string; linkedin_url?: string } {
+  const request: { email?: string; linkedin_url?: string } = {};
+  // A malformed identifier is left out when the other one is usable (an invalid email must not hide a good
+  // LinkedIn URL); with nothing usable the raw values go, and the core answers 400 (skipped, invalid_identifier).
+  if (email && canonicalEmail(email)) request.email = email;
+  if (linkedinUrl && canonicalLinkedInUrl(linkedinUrl)) request.linkedin_url = linkedinUrl;
+  if (request.email || request.linkedin_url) return request;
+  if (email) request.email = email;
+  if (linkedinUrl) request.linkedin_url = linkedinUrl;
+  return request;
+}
 
 /** Enrichment outcomes that are not a profile answer, as errors carrying retry intent. */
 function enrichFailure(outcome: EnrichOutcome): Error | null {

@@ -96,12 +96,44 @@ export function createRunService(deps: RunServiceDeps) {
       if (highWater) runs.putState(ctx.id, `new:${objectType}:high_water`, highWater);
       runs.saveProgress(run.id, cp, counts, total);
     };
-    const batch = { idempotencyKey: key, runId: run.id, onCommit: commit };
+    // A wait for a provider's rate limit is written on the run at once (the CLI line and the admin page read it);
+    // the page's commit clears it.
+    let waited = false;
+    const onWait = (w: { provider: string; resumesAt: number }) => {
+      waited = true;
+      runs.setWaiting(run.id, { provider: w.provider, until: w.resumesAt });
+    };
+    const batch = {
+      idempotencyKey: key,
+      runId: run.id,
+      onWait,
+      onCommit: (results: ContactResult[]) => {
+        if (waited) runs.setWaiting(run.id, null);
+        commit(results);
+      },
+    };
 
     if (run.mode === 'backfill') {
-      const page = await ctx.session.list(objectType, { cursor: cp.cursor, fields });
-      cp = page.next ? { ...cp, cursor: page.next } : { objectIndex: cp.objectIndex + 1, cursor: null };
-      await deps.pipeline.processBatch(ctx, objectType, page.contacts, { ...batch, mode: 'backfill' });
+      // Two pages per claim, overlapped: the second page is read while the first is enriched, and enriched while
+      // the first is written, so a provider's latency hides behind the CRM's calls. Each page commits its own
+      // checkpoint, in order; a crash between the two redoes the second page (its charges replay, not repeat).
+      const from = cp;
+      const after = (p: { next: string | null }): Checkpoint => (p.next ? { ...from, cursor: p.next } : { objectIndex: from.objectIndex + 1, cursor: null });
+      const opts = { ...batch, mode: 'backfill' as const };
+      const page = await ctx.session.list(objectType, { cursor: from.cursor, fields });
+      const first = deps.pipeline.startEnrichment(ctx, page.contacts, opts);
+      let second: { page: typeof page; started: ReturnType<Pipeline['startEnrichment']> } | null = null;
+      if (page.next) {
+        // Only a read-ahead: if it fails, this claim does the first page alone and the next claim reads it again.
+        const next = await ctx.session.list(objectType, { cursor: page.next, fields }).catch(() => null);
+        if (next) second = { page: next, started: deps.pipeline.startEnrichment(ctx, next.contacts, opts) };
+      }
+      cp = after(page);
+      await deps.pipeline.processBatch(ctx, objectType, page.contacts, { ...opts, started: first });
+      if (second) {
+        cp = after(second.page);
+        await deps.pipeline.processBatch(ctx, objectType, second.page.contacts, { ...opts, started: second.started });
+      }
     } else if (run.mode === 'new') {
       const stored = runs.getState(ctx.id, `new:${objectType}:high_water`);
       const since = stored ? new Date(Date.parse(stored) - NEW_OVERLAP_MS).toISOString() : null;

@@ -76,7 +76,7 @@ describe('when a provider times out', () => {
     const pdl = lateReply(200, fixture('pdl/full-record.response.json').body);
     const pdlScope = nock(PDL).get('/v5/person/enrich').query(true).reply(pdl.reply);
     const apollo = fixture('apollo/person-match.response.json');
-    const apolloScope = nock(APOLLO).post('/api/v1/people/match').reply(apollo.status, apollo.body as object);
+    const apolloScope = nock(APOLLO).post('/api/v1/people/match').query(true).reply(apollo.status, apollo.body as object);
     const before = lastLedgerId();
 
     const r = await enrich({ email: 'someone@example.com' });
@@ -97,7 +97,7 @@ describe('when a provider times out', () => {
     const pdl = lateReply(200, fixture('pdl/full-record.response.json').body);
     const apollo = lateReply(200, fixture('apollo/person-match.response.json').body);
     nock(PDL).get('/v5/person/enrich').query(true).reply(pdl.reply);
-    nock(APOLLO).post('/api/v1/people/match').reply(apollo.reply);
+    nock(APOLLO).post('/api/v1/people/match').query(true).reply(apollo.reply);
     const account = t.services.repos.accounts.byName('timeouts')!;
     const creditsBefore = t.services.repos.ledger.creditsThisMonth(account.id, Date.now());
     const before = lastLedgerId();
@@ -119,7 +119,7 @@ describe('when a provider times out', () => {
     const pdl = lateReply(200, fixture('pdl/full-record.response.json').body);
     nock(PDL).get('/v5/person/enrich').query(true).reply(pdl.reply);
     const apollo = fixture('apollo/person-match.response.json');
-    nock(APOLLO).post('/api/v1/people/match').reply(apollo.status, apollo.body as object);
+    nock(APOLLO).post('/api/v1/people/match').query(true).reply(apollo.status, apollo.body as object);
     const before = lastLedgerId();
 
     const res = await sendWebhook(`${t.url}/webhooks/hubspot`, [contactCreationEvent(fake.portalId, c.id)], { clientSecret: fake.clientSecret, signedUrl: `${PUBLIC_URL}/webhooks/hubspot` });

@@ -250,7 +250,7 @@ describe('when the waterfall is PDL then Apollo', () => {
   it('then a PDL 500 falls through to Apollo', async () => {
     nock(PDL).get('/v5/person/enrich').query(true).reply(500, { status: 500, error: { type: 'server_error', message: 'boom' } });
     const f = fixture('apollo/person-match.response.json');
-    nock(APOLLO).post('/api/v1/people/match').reply(f.status, f.body as object);
+    nock(APOLLO).post('/api/v1/people/match').query(true).reply(f.status, f.body as object);
     const r = await enrich({ email: 'someone@example.com' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ found: true, source_provider: 'apollo', credits_charged: 3 });
@@ -263,14 +263,14 @@ describe('when the waterfall is PDL then Apollo', () => {
       .query(true)
       .reply(() => new Promise((resolve) => setTimeout(() => resolve([200, '{}']), 600)));
     const f = fixture('apollo/person-match.response.json');
-    nock(APOLLO).post('/api/v1/people/match').reply(f.status, f.body as object);
+    nock(APOLLO).post('/api/v1/people/match').query(true).reply(f.status, f.body as object);
     const r = await enrich({ email: 'someone@example.com' });
     expect(r.body).toMatchObject({ found: true, source_provider: 'apollo' });
   });
 
   it('then every provider failing is a 502 with 0 credits', async () => {
     nock(PDL).get('/v5/person/enrich').query(true).reply(503, 'unavailable');
-    nock(APOLLO).post('/api/v1/people/match').reply(429, { message: 'The maximum number of api calls allowed...' });
+    nock(APOLLO).post('/api/v1/people/match').query(true).reply(429, { message: 'The maximum number of api calls allowed...' });
     const before = ledger(t).length;
     const r = await enrich({ email: 'someone@example.com' });
     expect(r.status, JSON.stringify(r.body)).toBe(502);
@@ -282,7 +282,7 @@ describe('when the waterfall is PDL then Apollo', () => {
     const nf = fixture('pdl/not-found.response.json');
     nock(PDL).get('/v5/person/enrich').query(true).reply(nf.status, nf.body as object);
     const am = fixture('apollo/no-match.response.json');
-    nock(APOLLO).post('/api/v1/people/match').reply(am.status, am.body as object);
+    nock(APOLLO).post('/api/v1/people/match').query(true).reply(am.status, am.body as object);
     const r = await enrich({ email: 'someone@example.com' });
     expect(r.body).toMatchObject({ found: false, credits_charged: 0, error: 'Profile not found' });
   });
@@ -311,7 +311,7 @@ describe('when the waterfall is PDL then Apollo', () => {
       .query(true)
       .reply(429, { status: 429, error: { type: 'rate_limit_error', message: 'slow down' } }, { 'x-ratelimit-reset': String(reset) });
     const f = fixture('apollo/person-match.response.json');
-    nock(APOLLO).post('/api/v1/people/match').times(2).reply(f.status, f.body as object);
+    nock(APOLLO).post('/api/v1/people/match').query(true).times(2).reply(f.status, f.body as object);
     expect((await enrich({ email: 'first@example.com' })).body).toMatchObject({ found: true, source_provider: 'apollo' });
     const pdlAgain = nock(PDL).get('/v5/person/enrich').query(true).reply(200, {});
     expect((await enrich({ email: 'second@example.com' })).body).toMatchObject({ found: true, source_provider: 'apollo' });

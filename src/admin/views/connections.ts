@@ -5,6 +5,7 @@ import type { CrmKind, ObjectType, ProvisionReport } from '../../../connectors/t
 import { adminPath, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { crmName, num, statusBadge, table } from './common.js';
+import { rateLimitNote } from '../../lib/progress.js';
 
 export interface ConnectorInfo {
   crm: CrmKind;
@@ -51,6 +52,12 @@ export function connectionsListView(o: { connectors: ConnectorInfo[]; connection
     ),
     { empty: 'No CRM connected yet: use a Connect button above.' },
   )}`;
+}
+
+/** A running sync that waits for a provider's rate limit says so ("PDL rate limit, resumes in 23 s"). */
+function waitNote(run: RunRow): Html | string {
+  const note = run.state === 'running' ? rateLimitNote(run.waiting_provider, run.waiting_until, Date.now()) : null;
+  return note ? html`<br><span class="muted">${note}</span>` : '';
 }
 
 function provisionBlock(report: ProvisionReport | null): Html {
@@ -149,7 +156,7 @@ export function connectionView(d: ConnectionDetail): Html {
       const n = r.counts;
       return html`<tr>
         <td>${time(r.started_at ?? r.created_at)}</td><td>${r.mode}</td><td>${r.trigger}</td>
-        <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}</td>
+        <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r)}</td>
         <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.written)}</td>
         <td class="num">${num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
       </tr>`;

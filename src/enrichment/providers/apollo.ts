@@ -1,5 +1,5 @@
-// Apollo People Enrichment (POST /api/v1/people/match) → our Profile.
-// Facts: shared/reference/providers.md §2. Seniority, country code and job-change fields are NOT derived here:
+// Apollo People Enrichment (POST /api/v1/people/match, POST /api/v1/people/bulk_match) → our Profile.
+// Facts: docs/providers.md ("Apollo"). Seniority, country code and job-change fields are NOT derived here:
 // the core does that once for every provider (types.ts).
 import { z } from 'zod';
 import { emptyProfile, type Education, type Experience, type Profile } from '../contract.js';
@@ -7,6 +7,7 @@ import { canonicalLinkedInUrl, titleCase } from '../normalize.js';
 import { seniorityFromHint } from '../seniority.js';
 import { fetchJson, joinUrl, parseRetryAt, upstreamMessage, type JsonResponse } from './http.js';
 import { ProviderError, type Lookup, type Provider, type ProviderResult } from './types.js';
+import type { ProviderLimiter } from './limiter.js';
 
 const NAME = 'apollo';
 
@@ -14,27 +15,56 @@ export interface ApolloOptions {
   apiKey?: string | undefined;
   baseUrl: string;
   fetchImpl?: typeof fetch | undefined;
+  /** Pacing for this API key (see limiter.ts); fed with Apollo's x-minute-requests-left header. */
+  limiter?: ProviderLimiter | undefined;
 }
 
+/** Apollo's bulk_match takes up to 10 people per call. */
+export const APOLLO_MAX_BULK = 10;
+
 export function createApolloProvider(opts: ApolloOptions): Provider {
-  const { apiKey, baseUrl, fetchImpl } = opts;
+  const { apiKey, baseUrl, fetchImpl, limiter } = opts;
+  const headers = (key: string, json: boolean): Record<string, string> => ({
+    'x-api-key': key,
+    'Cache-Control': 'no-cache',
+    Accept: 'application/json',
+    ...(json ? { 'Content-Type': 'application/json' } : {}),
+  });
+  const call = async (url: string, init: RequestInit, signal: AbortSignal, key: string): Promise<JsonResponse> => {
+    const res = await fetchJson(NAME, url, init, signal, fetchImpl);
+    const left = Number(res.headers.get('x-minute-requests-left') ?? Number.NaN);
+    if (Number.isFinite(left)) limiter?.observe({ remaining: left });
+    if (res.status !== 200) {
+      const err = statusError(res, key);
+      if (err.code === 'rate_limited' && err.retryAtMs !== undefined) limiter?.block(err.retryAtMs);
+      throw err;
+    }
+    return res;
+  };
+  const toResult = (lookup: Lookup, person: ApolloPerson | null): ProviderResult =>
+    // Apollo answers 200 even when nothing matched: a missing/null person is "not found".
+    person
+      ? { found: true, profile: mapPerson(person), confidence: apolloConfidence(lookup, person), seniorityHint: seniorityFromHint('apollo', person.seniority) }
+      : { found: false };
   return {
     name: NAME,
     configured: Boolean(apiKey),
+    limiter,
+    batchSize: APOLLO_MAX_BULK,
     async lookup(lookup, { signal }): Promise<ProviderResult> {
       if (!apiKey) throw new ProviderError(NAME, 'not_configured', 'no API key configured');
-      const init: RequestInit = {
-        method: 'POST',
-        headers: { 'x-api-key': apiKey, 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', Accept: 'application/json' },
-        // why a JSON body and not the query string: identifiers (emails) stay out of URLs and access logs.
-        body: JSON.stringify(matchBody(lookup)),
-      };
-      const res = await fetchJson(NAME, joinUrl(baseUrl, '/api/v1/people/match'), init, signal, fetchImpl);
-      if (res.status !== 200) throw statusError(res, apiKey);
-      const person = parseMatch(res.body);
-      // Apollo answers 200 even when nothing matched: a missing/null `person` is "not found".
-      if (!person) return { found: false };
-      return { found: true, profile: mapPerson(person), confidence: apolloConfidence(lookup, person), seniorityHint: seniorityFromHint('apollo', person.seniority) };
+      // Apollo documents people/match's inputs as query parameters of the POST; that is how they are sent.
+      const url = `${joinUrl(baseUrl, '/api/v1/people/match')}?${new URLSearchParams(matchParams(lookup)).toString()}`;
+      const res = await call(url, { method: 'POST', headers: headers(apiKey, false) }, signal, apiKey);
+      return toResult(lookup, parseMatch(res.body));
+    },
+    async lookupMany(lookups, { signal }) {
+      if (!apiKey) throw new ProviderError(NAME, 'not_configured', 'no API key configured');
+      if (lookups.length < 1 || lookups.length > APOLLO_MAX_BULK) throw new ProviderError(NAME, 'bad_request', `bulk_match takes 1..${APOLLO_MAX_BULK} people`);
+      const init: RequestInit = { method: 'POST', headers: headers(apiKey, true), body: JSON.stringify({ details: lookups.map(matchParams) }) };
+      const res = await call(joinUrl(baseUrl, '/api/v1/people/bulk_match'), init, signal, apiKey);
+      const matches = parseBulkMatch(res.body, lookups.length);
+      return lookups.map((l, i) => toResult(l, matches[i] ?? null));
     },
   };
 }
@@ -46,7 +76,7 @@ export function createApolloProvider(opts: ApolloOptions): Provider {
  * Both identifiers when both are known (why: Apollo matches on every parameter given). No reveal_* flags:
  * personal emails cost extra and phones only arrive later on a webhook, which this synchronous lookup cannot use.
  */
-function matchBody(lookup: Lookup): { email?: string; linkedin_url?: string } {
+function matchParams(lookup: Lookup): { email?: string; linkedin_url?: string } {
   const body: { email?: string; linkedin_url?: string } = {};
   if (lookup.email) body.email = lookup.email;
   if (lookup.linkedin_url) body.linkedin_url = lookup.linkedin_url;
@@ -118,6 +148,18 @@ const ApolloPerson = z.looseObject({
 type ApolloPerson = z.infer<typeof ApolloPerson>;
 
 const ApolloMatch = z.looseObject({ person: ApolloPerson.nullish() });
+/** bulk_match: `matches` holds one entry per `details` item, in order, `null` where nobody matched. */
+const ApolloBulkMatch = z.looseObject({ matches: z.array(ApolloPerson.nullable()) });
+
+function parseBulkMatch(body: unknown, expected: number): (ApolloPerson | null)[] {
+  const parsed = ApolloBulkMatch.safeParse(body);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => i.path.join('.') || '(root)').slice(0, 5).join(', ');
+    throw new ProviderError(NAME, 'bad_response', `unexpected bulk_match body (at ${where})`, { cause: parsed.error });
+  }
+  if (parsed.data.matches.length !== expected) throw new ProviderError(NAME, 'bad_response', `bulk_match answered ${parsed.data.matches.length} of ${expected}`);
+  return parsed.data.matches;
+}
 
 function parseMatch(body: unknown): ApolloPerson | null {
   const parsed = ApolloMatch.safeParse(body);

@@ -1,5 +1,5 @@
-// People Data Labs Person Enrichment (GET /v5/person/enrich) → our Profile.
-// Facts: shared/reference/providers.md §1. Seniority, country code and job-change fields are NOT derived here:
+// People Data Labs Person Enrichment (GET /v5/person/enrich, POST /v5/person/bulk) → our Profile.
+// Facts: docs/providers.md ("People Data Labs"). Seniority, country code and job-change fields are NOT derived here:
 // the core does that once for every provider (types.ts).
 import { z } from 'zod';
 import { emptyProfile, type Education, type Experience, type Profile } from '../contract.js';
@@ -7,6 +7,7 @@ import { canonicalLinkedInUrl, titleCase } from '../normalize.js';
 import { seniorityFromHint } from '../seniority.js';
 import { fetchJson, joinUrl, parseRetryAt, upstreamMessage, type JsonResponse } from './http.js';
 import { ProviderError, type Lookup, type Provider, type ProviderResult } from './types.js';
+import type { ProviderLimiter } from './limiter.js';
 
 const NAME = 'peopledatalabs';
 /** PDL's own default (docs + OpenAPI); PDL's Salesforce app recommends 6, the waterfall floor decides the rest. */
@@ -18,28 +19,81 @@ export interface PeopleDataLabsOptions {
   /** 1..10, sent as `min_likelihood`: PDL answers 404 (free) below it. */
   minLikelihood?: number | undefined;
   fetchImpl?: typeof fetch | undefined;
+  /** Pacing for this API key (see limiter.ts); fed with PDL's x-ratelimit-* headers. */
+  limiter?: ProviderLimiter | undefined;
+  /** Records per bulk call, 1..100 (PDL_BULK_SIZE). */
+  bulkSize?: number | undefined;
 }
+
+/** PDL's bulk endpoint takes 1–100 requests per call. */
+export const PDL_MAX_BULK = 100;
 
 export function createPeopleDataLabsProvider(opts: PeopleDataLabsOptions): Provider {
   const minLikelihood = opts.minLikelihood ?? DEFAULT_MIN_LIKELIHOOD;
   if (!Number.isInteger(minLikelihood) || minLikelihood < 1 || minLikelihood > 10) {
     throw new RangeError(`peopledatalabs: minLikelihood must be an integer 1..10, got ${minLikelihood}`);
   }
-  const { apiKey, baseUrl, fetchImpl } = opts;
+  const bulkSize = opts.bulkSize ?? 50;
+  if (!Number.isInteger(bulkSize) || bulkSize < 1 || bulkSize > PDL_MAX_BULK) throw new RangeError(`peopledatalabs: bulkSize must be 1..100, got ${bulkSize}`);
+  const { apiKey, baseUrl, fetchImpl, limiter } = opts;
+  // why the header and not `api_key=`: query strings end up in proxy and access logs.
+  const headers = (key: string) => ({ 'X-Api-Key': key, Accept: 'application/json' });
+  /** Every answer tells the limiter where PDL's window stands; a 429 becomes a rate_limited ProviderError. */
+  const call = async (url: string, init: RequestInit, signal: AbortSignal, key: string): Promise<JsonResponse> => {
+    const res = await fetchJson(NAME, url, init, signal, fetchImpl);
+    limiter?.observe(rateLimitInfo(res.headers));
+    if (res.status === 429) {
+      const err = statusError(res, key);
+      if (err.retryAtMs !== undefined) limiter?.block(err.retryAtMs);
+      throw err;
+    }
+    return res;
+  };
   return {
     name: NAME,
     configured: Boolean(apiKey),
+    limiter,
+    batchSize: bulkSize,
     async lookup(lookup, { signal }): Promise<ProviderResult> {
       if (!apiKey) throw new ProviderError(NAME, 'not_configured', 'no API key configured');
       const url = enrichUrl(baseUrl, lookup, minLikelihood);
-      // why the header and not `api_key=`: query strings end up in proxy and access logs.
-      const headers = { 'X-Api-Key': apiKey, Accept: 'application/json' };
-      const res = await fetchJson(NAME, url, { method: 'GET', headers }, signal, fetchImpl);
+      const res = await call(url, { method: 'GET', headers: headers(apiKey) }, signal, apiKey);
       if (res.status === 404) return { found: false }; // no match, or below min_likelihood; PDL does not bill it
       if (res.status !== 200) throw statusError(res, apiKey);
       return toHit(parseEnvelope(res.body), minLikelihood);
     },
+    async lookupMany(lookups, { signal }) {
+      if (!apiKey) throw new ProviderError(NAME, 'not_configured', 'no API key configured');
+      if (lookups.length < 1 || lookups.length > PDL_MAX_BULK) throw new ProviderError(NAME, 'bad_request', `bulk takes 1..${PDL_MAX_BULK} lookups`);
+      const body = {
+        requests: lookups.map((l, i) => ({ params: { ...enrichParams(l), min_likelihood: minLikelihood }, metadata: { index: i } })),
+      };
+      const init: RequestInit = { method: 'POST', headers: { ...headers(apiKey), 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+      const res = await call(joinUrl(baseUrl, '/v5/person/bulk'), init, signal, apiKey);
+      if (res.status !== 200) throw statusError(res, apiKey);
+      return parseBulk(res.body, lookups.length).map((item) => {
+        if (item.status === 404) return { found: false };
+        if (item.status !== 200) return statusError({ status: item.status, headers: new Headers(), body: item }, apiKey);
+        return toHit(parseEnvelope(item), minLikelihood);
+      });
+    },
   };
+}
+
+/**
+ * PDL's x-ratelimit-remaining is a number or a per-window map written like `{'minute': 99}`; x-ratelimit-reset is
+ * when the window ends (parseRetryAt reads its forms).
+ */
+export function rateLimitInfo(headers: Headers): { remaining?: number; resetAt?: number } {
+  const info: { remaining?: number; resetAt?: number } = {};
+  const raw = headers.get('x-ratelimit-remaining');
+  if (raw) {
+    const m = /minute['"]?\s*:\s*(\d+)/i.exec(raw) ?? /^\s*(\d+)\s*$/.exec(raw);
+    if (m?.[1]) info.remaining = Number(m[1]);
+  }
+  const reset = parseRetryAt(headers.get('x-ratelimit-reset'), Date.now());
+  if (reset !== undefined) info.resetAt = reset;
+  return info;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -51,12 +105,18 @@ export function createPeopleDataLabsProvider(opts: PeopleDataLabsOptions): Provi
  * casing is naive ("Vp Of Sales", "Ibm"); we title-case ourselves with normalize.titleCase, which keeps acronyms.
  */
 function enrichUrl(baseUrl: string, lookup: Lookup, minLikelihood: number): string {
-  const query = new URLSearchParams();
-  if (lookup.email) query.set('email', lookup.email);
-  if (lookup.linkedin_url) query.set('profile', pdlProfileParam(lookup.linkedin_url));
-  if (query.size === 0) throw new ProviderError(NAME, 'bad_request', 'lookup needs an email or a LinkedIn URL');
+  const query = new URLSearchParams(enrichParams(lookup));
   query.set('min_likelihood', String(minLikelihood));
   return `${joinUrl(baseUrl, '/v5/person/enrich')}?${query.toString()}`;
+}
+
+/** The match inputs of one lookup: the same names in the query string (single) and in `params` (bulk). */
+function enrichParams(lookup: Lookup): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (lookup.email) params['email'] = lookup.email;
+  if (lookup.linkedin_url) params['profile'] = pdlProfileParam(lookup.linkedin_url);
+  if (Object.keys(params).length === 0) throw new ProviderError(NAME, 'bad_request', 'lookup needs an email or a LinkedIn URL');
+  return params;
 }
 
 /**
@@ -152,6 +212,23 @@ type PdlPerson = z.infer<typeof PdlPerson>;
 
 const PdlEnvelope = z.looseObject({ likelihood: z.number().nullish(), data: PdlPerson });
 type PdlEnvelope = z.infer<typeof PdlEnvelope>;
+
+/** The bulk answer: one item per request, in request order (each carries back our `metadata.index` to check that). */
+const PdlBulkItem = z.looseObject({ status: z.number().int(), metadata: z.looseObject({ index: z.number().int() }).nullish() });
+type PdlBulkItem = z.infer<typeof PdlBulkItem>;
+
+function parseBulk(body: unknown, expected: number): PdlBulkItem[] {
+  const parsed = z.array(PdlBulkItem).safeParse(body);
+  if (!parsed.success) throw new ProviderError(NAME, 'bad_response', 'bulk answer is not an array of records', { cause: parsed.error });
+  const items = parsed.data;
+  if (items.length !== expected) throw new ProviderError(NAME, 'bad_response', `bulk answered ${items.length} of ${expected} requests`);
+  items.forEach((item, i) => {
+    if (item.metadata && item.metadata.index !== i) {
+      throw new ProviderError(NAME, 'bad_response', `bulk answer out of order at ${i}`);
+    }
+  });
+  return items;
+}
 
 function parseEnvelope(body: unknown): PdlEnvelope {
   const parsed = PdlEnvelope.safeParse(body);

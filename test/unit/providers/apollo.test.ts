@@ -37,7 +37,7 @@ function serve(status: number, body: unknown, headers: Record<string, string> = 
   let seen: Request | undefined;
   const contentType = typeof body === 'string' ? 'text/plain' : 'application/json';
   nock(BASE)
-    .post(PATH)
+    .post(PATH).query(true)
     .reply((req: Request) => {
       seen = req;
       return [status, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': contentType, ...headers }];
@@ -101,25 +101,41 @@ describe('apollo: recorded fixtures', () => {
 });
 
 describe('apollo: the request', () => {
-  it('when looking up an email, then it POSTs {email} as JSON with the key in x-api-key', async () => {
+  it('when looking up an email, then it POSTs with email as a query parameter (as Apollo documents) and the key in x-api-key', async () => {
     const mock = serve(200, { person: null });
     await provider().lookup({ email: 'tim@apollo.io' }, { signal: AbortSignal.timeout(5_000) });
     const req = mock.request();
     const url = new URL(req.url);
     expect(req.method).toBe('POST');
     expect(`${url.origin}${url.pathname}`).toBe(`${BASE}${PATH}`);
-    expect(url.search).toBe('');
+    expect(Object.fromEntries(url.searchParams)).toStrictEqual({ email: 'tim@apollo.io' });
     expect(req.headers.get('x-api-key')).toBe(KEY);
-    expect(req.headers.get('content-type')).toBe('application/json');
     expect(req.headers.get('cache-control')).toBe('no-cache');
-    expect(JSON.parse(await req.text())).toStrictEqual({ email: 'tim@apollo.io' });
+    expect(await req.text()).toBe('');
     expect(req.url).not.toContain(KEY);
   });
 
-  it('when looking up a LinkedIn URL, then it POSTs {linkedin_url}', async () => {
+  it('when looking up both identifiers, then both go as query parameters', async () => {
     const mock = serve(200, { person: null });
-    await provider().lookup({ linkedin_url: 'https://www.linkedin.com/in/tim-zheng-677ba010' }, { signal: AbortSignal.timeout(5_000) });
-    expect(JSON.parse(await mock.request().text())).toStrictEqual({ linkedin_url: 'https://www.linkedin.com/in/tim-zheng-677ba010' });
+    await provider().lookup({ email: 'tim@apollo.io', linkedin_url: 'https://www.linkedin.com/in/tim-zheng-677ba010' }, { signal: AbortSignal.timeout(5_000) });
+    expect(Object.fromEntries(new URL(mock.request().url).searchParams)).toStrictEqual({
+      email: 'tim@apollo.io',
+      linkedin_url: 'https://www.linkedin.com/in/tim-zheng-677ba010',
+    });
+  });
+
+  it('when looking up several people, then one bulk_match call carries them as `details` and matches map back in order', async () => {
+    let body: unknown;
+    const person = recordedBody().person;
+    nock(BASE)
+      .post('/api/v1/people/bulk_match', (b: unknown) => ((body = b), true))
+      .reply(200, { status: 'success', matches: [null, person] });
+    const p = provider();
+    const answers = await p.lookupMany!([{ email: 'nobody@x.io' }, { email: 'tim@apollo.io' }], { signal: AbortSignal.timeout(5_000) });
+    expect(body).toStrictEqual({ details: [{ email: 'nobody@x.io' }, { email: 'tim@apollo.io' }] });
+    expect(answers[0]).toStrictEqual({ found: false });
+    expect(answers[1]).toMatchObject({ found: true, profile: { first_name: 'Tim' } });
+    expect(p.batchSize).toBe(10);
   });
 
   it('when the lookup is empty, then nothing is sent and it fails as bad_request', async () => {
@@ -254,7 +270,7 @@ describe('apollo: failures', () => {
     // undici's `assert(!this.aborted)` when the mock socket closes; a slow reply function aborts cleanly.
     let answered: Promise<void> = Promise.resolve();
     nock(BASE)
-      .post(PATH)
+      .post(PATH).query(true)
       .reply(() => {
         answered = new Promise((resolve) => setTimeout(resolve, 600));
         return answered.then(() => [200, JSON.stringify(recordedBody())] as const);
@@ -268,7 +284,7 @@ describe('apollo: failures', () => {
 
   it('when the connection fails, then it fails with network', async () => {
     // why an Error instance: nock 15 never settles a fetch when replyWithError is given a plain object.
-    nock(BASE).post(PATH).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    nock(BASE).post(PATH).query(true).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     const err = await caught(provider().lookup({ email: 'a@b.co' }, { signal: AbortSignal.timeout(5_000) }));
     expect(err.code).toBe('network');
     expect(err.message).toContain('ECONNREFUSED');
