@@ -293,6 +293,7 @@ export async function serve(
     authenticate: (key) => repos.apiKeys.authenticate(key),
     healthy: () => ping.get() !== undefined,
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
+    publicUrl: config.PUBLIC_URL,
     routers: [
       oauthRoutes({ install: services.install, log }),
       webhookRoutes({

@@ -27,6 +27,8 @@ export interface EnrichContext {
   startedAt?: number | undefined;
   /** Skip the cache (a job-change re-check wants fresh data even when a recent answer is cached). */
   bypassCache?: boolean | undefined;
+  /** The HTTP request's X-Request-Id, kept on the ledger row so a support question finds its charge. */
+  requestId?: string | undefined;
 }
 
 export type ErrorBody = { error: string; message: string };
@@ -63,8 +65,24 @@ interface Resolved {
 
 type Shared = { kind: 'found'; resolved: Resolved } | Exclude<WaterfallResult, { kind: 'found' }>;
 
+export interface EnrichManyItem {
+  request: EnrichRequest;
+  idempotencyKey?: string | undefined;
+}
+
+export interface EnrichManyOptions {
+  /** Sync runs only: wait for a provider's rate limit to reset instead of failing the item. The API leaves it off. */
+  waitForRateLimits?: boolean | undefined;
+  onWait?: ((info: { provider: string; resumesAt: number }) => void) | undefined;
+}
+
 export interface Enricher {
   enrich(request: EnrichRequest, ctx: EnrichContext): Promise<EnrichOutcome>;
+  /**
+   * One outcome per item, in order, each exactly what enrich() would answer for that item (200 found or not
+   * found, 400, 402, 502, 503): same cache, single flight, ledger rows and credit rules.
+   */
+  enrichMany(items: readonly EnrichManyItem[], ctx: Omit<EnrichContext, 'idempotencyKey'>, opts?: EnrichManyOptions): Promise<EnrichOutcome[]>;
   /** True when at least one provider in the waterfall is configured. */
   readonly configured: boolean;
   readonly activeProviders: string[];
@@ -123,9 +141,20 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     return p;
   }
 
-  return {
+  const enricher: Enricher = {
     configured: providers.length > 0,
     activeProviders: providers.map((p) => p.name),
+    // Provisional: per-record enrich() calls; replaced by the batch implementation (provider bulk lookups and
+    // per-provider limiters). Without a monthly limit the items run concurrently (identical items share one
+    // provider call through the single flight); with one they run in order, so the limit is reached at a definite
+    // item and every later one is refused, as if each had been sent alone. The rate-limit options are the batch
+    // implementation's; per-record calls never wait.
+    async enrichMany(items, ctx) {
+      if (ctx.monthlyLimit <= 0) return Promise.all(items.map((it) => enricher.enrich(it.request, { ...ctx, idempotencyKey: it.idempotencyKey })));
+      const out: EnrichOutcome[] = [];
+      for (const it of items) out.push(await enricher.enrich(it.request, { ...ctx, idempotencyKey: it.idempotencyKey }));
+      return out;
+    },
     async enrich(request, ctx) {
       const started = ctx.startedAt ?? performance.now();
       const latency = () => Math.max(0, Math.round(performance.now() - started));
@@ -157,6 +186,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
           credits: r.credits,
           latencyMs: latency(),
           idempotencyKey: ctx.idempotencyKey,
+          requestId: ctx.requestId,
           at: clock.now(),
         });
         if (written) {
@@ -222,6 +252,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       }
     },
   };
+  return enricher;
 }
 
 function found(r: Resolved, cacheHit: boolean, latencyMs: number): EnrichOutcome {

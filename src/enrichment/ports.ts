@@ -30,6 +30,8 @@ export interface LedgerEntry {
   credits: number;
   latencyMs: number;
   idempotencyKey?: string | undefined;
+  /** X-Request-Id of the API request that caused the row. */
+  requestId?: string | undefined;
   at: number;
 }
 

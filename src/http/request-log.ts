@@ -1,0 +1,43 @@
+// Every response carries X-Request-Id (the client's own when it sent a sane one, else a new UUID) and ends in one
+// JSON log line with that id, the route, the status and the time taken; the request metrics are recorded at the
+// same moment. The route is logged as its pattern, never the raw path: a Salesforce endpoint's path holds its secret.
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** What a client may choose: UUIDs, ULIDs, trace ids; nothing that could break a header, a log line or a query. */
+const SANE_ID = /^[A-Za-z0-9._:=+/@-]{1,128}$/;
+
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_ID.test(header) ? header : randomUUID();
+}
+
+/** The request id of a response (set by observeRequests before any route runs). */
+export function requestIdOfResponse(res: Response): string | undefined {
+  const id = (res.locals as { requestId?: unknown }).requestId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The matched route pattern keeps log and metric labels bounded and free of secrets; unmatched paths share one. */
+function routeLabel(req: Request): string {
+  const route = (req.route as { path?: string } | undefined)?.path;
+  return typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
+}
+
+export function observeRequests(metrics: Metrics, log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = performance.now();
+    const id = requestIdOf(req.headers['x-request-id']);
+    res.locals.requestId = id;
+    res.setHeader(REQUEST_ID_HEADER, id);
+    res.on('finish', () => {
+      const seconds = (performance.now() - start) / 1000;
+      const route = routeLabel(req);
+      metrics.httpRequest(route, req.method, res.statusCode, seconds);
+      log.info({ req_id: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 10_000) / 10 }, 'request');
+    });
+    next();
+  };
+}
