@@ -2,7 +2,7 @@
 // bench/results.json with the machine, the date and every figure. BENCH_QUICK=1 for a short run;
 // BENCH_ONLY=api,bulk,webhooks,backfill,micro for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
 import { cpus, totalmem, release, platform, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
 import { benchConfig, log, type Section } from './lib/config.js';
@@ -75,24 +75,41 @@ async function main(): Promise<void> {
   process.stdout.write(`${header.join('\n')}\n${sections.flatMap((s) => s.text).join('\n')}\n\ntotal wall time ${totalS} s: ${loadLine}\n`);
 
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        machine,
-        date: started.toISOString(),
-        commit: gitRev(),
-        quick: cfg.quick,
-        config: cfg,
-        totalWallSeconds: totalS,
-        loadAverage: load,
-        results: Object.fromEntries(sections.map((s) => [s.name, s.results])),
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const fresh = {
+    machine,
+    date: started.toISOString(),
+    commit: gitRev(),
+    quick: cfg.quick,
+    config: cfg,
+    totalWallSeconds: totalS,
+    loadAverage: load,
+    results: Object.fromEntries(sections.map((s) => [s.name, s.results])),
+  };
+  writeFileSync(out, `${JSON.stringify(only.length ? mergeSubset(out, fresh, names) : fresh, null, 2)}\n`);
   log(`wrote ${out}`);
+}
+
+type Results = { date: string; commit: string | null; quick: boolean; loadAverage: Record<string, unknown>; results: Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * A BENCH_ONLY run replaces its own sections of results.json and keeps every other section's figures; the sections
+ * it wrote are stamped (`subsetRuns`) with their date, commit and mode, since the file's header is the full run's.
+ */
+function mergeSubset(file: string, fresh: Results, names: string[]): Results {
+  let previous: Results;
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  } catch {
+    return fresh;
+  }
+  const stamps = { ...((previous.subsetRuns as Record<string, unknown> | undefined) ?? {}) };
+  for (const n of names) stamps[n] = { date: fresh.date, commit: fresh.commit, quick: fresh.quick, loadAverage: fresh.loadAverage[n] };
+  return {
+    ...previous,
+    loadAverage: { ...previous.loadAverage, ...fresh.loadAverage },
+    results: { ...previous.results, ...fresh.results },
+    subsetRuns: stamps,
+  };
 }
 
 main().catch((err: unknown) => {
