@@ -111,6 +111,18 @@ describe('when only the dataset is configured', () => {
     expect(rows.every((row) => row.outcome === 'found' && row.credits === 3)).toBe(true);
   });
 
+  it('then a limit that exactly covers the items lets every one through, and the next item is a 402', async () => {
+    const account = t.services.repos.accounts.ensure('bulk-exact');
+    t.services.repos.accounts.setMonthlyLimit(account.id, 15);
+    const key = t.services.repos.apiKeys.create(account.id).key;
+    const emails = sampleEmails.slice(20, 25);
+    const r = await post(`${t.url}${BULK}`, { requests: emails.map((email) => ({ email })) }, { 'x-api-key': key });
+    expect(r.body.results.map((x: { status: number; found: boolean }) => [x.status, x.found])).toEqual(emails.map(() => [200, true]));
+    expect(r.body.credits_charged).toBe(15);
+    const next = await post(`${t.url}${BULK}`, { requests: [{ email: sampleEmails[0] }] }, { 'x-api-key': key });
+    expect(next.body).toEqual({ results: [PAYMENT], credits_charged: 0 });
+  });
+
   it('then a body of 1 to 100 items up to 256 KB is accepted, and 0 items, 101 items, no array or > 256 KB is refused', async () => {
     const key = t.apiKey('bulk-envelope');
     const bulk = (body: unknown) => post(`${t.url}${BULK}`, body, { 'x-api-key': key });
