@@ -145,17 +145,12 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     configured: providers.length > 0,
     activeProviders: providers.map((p) => p.name),
     // Provisional: per-record enrich() calls; replaced by the batch implementation (provider bulk lookups and
-    // per-provider limiters). When the account's monthly limit cannot be reached by these items, they run
-    // concurrently (identical items share one provider call through the single flight); otherwise in order, so the
-    // limit is reached at a definite item and every later one is refused, as if each had been sent alone. The
+    // per-provider limiters). The calls start together: each runs synchronously up to its credit check and
+    // reservation, so item k is refused (402) exactly when the month's charges plus 3 for every earlier item that
+    // may still be charged would pass the limit, and identical items share one provider call (single flight). The
     // rate-limit options are the batch implementation's; per-record calls never wait.
     async enrichMany(items, ctx) {
-      const one = (it: EnrichManyItem) => enricher.enrich(it.request, { ...ctx, idempotencyKey: it.idempotencyKey });
-      const headroom = ctx.monthlyLimit - credits.creditsThisMonth(ctx.accountId, clock.now()) - (reserved.get(ctx.accountId) ?? 0);
-      if (ctx.monthlyLimit <= 0 || headroom >= items.length * CREDITS_PER_FOUND) return Promise.all(items.map(one));
-      const out: EnrichOutcome[] = [];
-      for (const it of items) out.push(await one(it));
-      return out;
+      return Promise.all(items.map((it) => enricher.enrich(it.request, { ...ctx, idempotencyKey: it.idempotencyKey })));
     },
     async enrich(request, ctx) {
       const started = ctx.startedAt ?? performance.now();
