@@ -163,7 +163,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): Json {
       },
       headers: {
         RequestId: {
-          description: 'The request id: the client\'s own X-Request-Id when it sent a sane one (1-128 of A-Z a-z 0-9 . _ : = + / @ -), else a generated UUID. Also in our log line and the ledger row.',
+          description: 'The request id: the client\'s own X-Request-Id when it sent a sane one (1-128 of A-Z a-z 0-9 . _ : = + / @ -, not an API key), else a generated UUID. Also in our log line and the ledger row.',
           required: true,
           schema: { type: 'string', minLength: 1, maxLength: 128 },
         },

@@ -35,7 +35,7 @@ describe('when a developer calls the API', () => {
 
   it('then without an id, or with one that is not sane, a fresh UUID is generated and used everywhere', async () => {
     const seen = new Set<string>();
-    for (const sent of [undefined, 'has spaces in it', 'x'.repeat(129), 'semi;colon', '']) {
+    for (const sent of [undefined, 'has spaces in it', 'x'.repeat(129), 'semi;colon', '', key]) {
       const r = await post(`${t.url}/v1/profile/enrich`, { email: 'jane.smith@globex.com' }, { 'x-api-key': key, ...(sent !== undefined ? { 'x-request-id': sent } : {}) });
       const id = r.headers.get('x-request-id')!;
       expect(id, String(sent)).toMatch(UUID);
@@ -43,7 +43,9 @@ describe('when a developer calls the API', () => {
       await expect.poll(() => logged(id)).toHaveLength(1);
       seen.add(id);
     }
-    expect(seen.size).toBe(5);
+    expect(seen.size).toBe(6);
+    expect(logLines.join('\n')).not.toContain(key);
+    expect(ledgerIds()).not.toContain(key);
   });
 
   it('then every kind of answer carries an id: 401, 400, 404, /healthz, /openapi.json, a bulk request', async () => {
