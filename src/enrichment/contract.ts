@@ -92,8 +92,18 @@ const MAX_INPUT = 512;
 /** Request body. Unknown fields are ignored; an empty string counts as absent. */
 export const EnrichRequest = z
   .object({
-    email: z.string().max(MAX_INPUT, 'email is too long').optional().nullable(),
-    linkedin_url: z.string().max(MAX_INPUT, 'linkedin_url is too long').optional().nullable(),
+    email: z
+      .string()
+      .max(MAX_INPUT, 'email is too long')
+      .optional()
+      .nullable()
+      .describe('Email address to look up. Either email or linkedin_url is required.'),
+    linkedin_url: z
+      .string()
+      .max(MAX_INPUT, 'linkedin_url is too long')
+      .optional()
+      .nullable()
+      .describe('LinkedIn profile URL, in any usual form. Either email or linkedin_url is required.'),
   })
   .transform((b) => ({
     email: b.email?.trim() ? b.email.trim() : undefined,
@@ -101,14 +111,16 @@ export const EnrichRequest = z
   }));
 export type EnrichRequest = { email?: string | undefined; linkedin_url?: string | undefined };
 
+// Descriptions as the seed's API reference gives them; they appear in the OpenAPI document.
+const latencyMs = z.number().int().nonnegative().describe('Request time in milliseconds');
 export const FoundResponse = z.object({
   profile: Profile,
-  found: z.literal(true),
-  confidence: z.number().int().min(0).max(100),
-  source_provider: z.string(),
-  credits_charged: z.literal(3),
-  cache_hit: z.boolean(),
-  latency_ms: z.number().int().nonnegative(),
+  found: z.literal(true).describe('Whether a profile was found'),
+  confidence: z.number().int().min(0).max(100).describe('Confidence score (0-100)'),
+  source_provider: z.string().describe('Data provider that returned the result'),
+  credits_charged: z.literal(3).describe('Credits charged for this request'),
+  cache_hit: z.boolean().describe('Whether result was served from cache'),
+  latency_ms: latencyMs,
 });
 export const NotFoundResponse = z.object({
   profile: z.null(),
@@ -116,7 +128,7 @@ export const NotFoundResponse = z.object({
   confidence: z.literal(0),
   credits_charged: z.literal(0),
   cache_hit: z.literal(false),
-  latency_ms: z.number().int().nonnegative(),
+  latency_ms: latencyMs,
   error: z.literal('Profile not found'),
 });
 export type FoundResponse = z.infer<typeof FoundResponse>;
@@ -184,6 +196,6 @@ export const BulkItemResult = z.union([
   BadGatewayBody.extend({ status: z.literal(502) }),
 ]);
 export const BulkEnrichResponse = z.object({
-  results: z.array(BulkItemResult),
-  credits_charged: z.number().int().nonnegative(),
+  results: z.array(BulkItemResult).describe('One result per item, in request order'),
+  credits_charged: z.number().int().nonnegative().describe('Credits charged for the whole request: the sum of the items\' credits'),
 });
