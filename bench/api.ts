@@ -25,7 +25,7 @@ interface Started {
   journalMode: string;
 }
 
-interface Measure {
+export interface Measure {
   rps: number;
   p50: number;
   p90: number;
@@ -39,7 +39,7 @@ interface Measure {
   clientCpuPct: number;
 }
 
-interface Row {
+export interface Row {
   server: string;
   concurrency: number;
   rounds: number;
@@ -57,7 +57,7 @@ interface Row {
   clientCpuPct: number;
 }
 
-async function measure(loadgen: Child, server: Child, port: number, source: RequestSource, concurrency: number, warmupMs: number, durationMs: number): Promise<Measure> {
+export async function measure(loadgen: Child, server: Child, port: number, source: RequestSource, concurrency: number, warmupMs: number, durationMs: number): Promise<Measure> {
   const cpu0 = await server.call<number>('cpu');
   const t0 = performance.now();
   const r = await loadgen.call<RunResult>('closed', { target: { host: '127.0.0.1', port }, source, connections: concurrency, warmupMs, durationMs });
@@ -75,7 +75,7 @@ async function measure(loadgen: Child, server: Child, port: number, source: Requ
   };
 }
 
-function combine(server: string, concurrency: number, ms: Measure[]): Row {
+export function combine(server: string, concurrency: number, ms: Measure[]): Row {
   const sorted = [...ms].sort((a, b) => a.rps - b.rps);
   const med = sorted[Math.floor((sorted.length - 1) / 2)]!;
   const statuses: Record<string, number> = {};

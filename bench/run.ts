@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark in turn, prints the tables on stdout (progress goes to stderr) and writes
 // bench/results.json with the machine, the date and every figure. BENCH_QUICK=1 for a short run;
-// BENCH_ONLY=api,webhooks,backfill,micro,import,hostile,providers for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
+// BENCH_ONLY=api,bulk,webhooks,backfill,micro,import,hostile,providers for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
 import { cpus, totalmem, release, platform, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { execSync } from 'node:child_process';
 import { benchConfig, log, type Section } from './lib/config.js';
 import { canPin, PIN } from './lib/ipc.js';
 import * as api from './api.js';
+import * as bulk from './bulk.js';
 import * as webhooks from './webhooks.js';
 import * as backfill from './backfill.js';
 import * as micro from './micro.js';
@@ -15,7 +16,7 @@ import * as datasetImport from './import.js';
 import * as hostile from './hostile.js';
 import * as providers from './providers.js';
 
-const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, webhooks, backfill, micro, import: datasetImport, hostile, providers };
+const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, bulk, webhooks, backfill, micro, import: datasetImport, hostile, providers };
 
 function gitRev(): string | null {
   try {

@@ -1,10 +1,12 @@
 // buildApp(deps): the Express app without listen(), so tests start it on 127.0.0.1:0.
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { enrichRoutes, type EnrichRouteDeps } from './http/enrich.routes.js';
+import { openApiRoutes } from './http/openapi.routes.js';
+import { observeRequests } from './http/request-log.js';
 
 export interface AppDeps extends EnrichRouteDeps {
   log: Logger;
@@ -16,6 +18,8 @@ export interface AppDeps extends EnrichRouteDeps {
   trustProxy?: boolean;
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
+  /** PUBLIC_URL, named as the server in the OpenAPI document served at /openapi.json. */
+  publicUrl?: string;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -26,24 +30,12 @@ export function buildApp(deps: AppDeps): Express {
   // Only private-network proxies are believed about the client address (X-Forwarded-For cannot be forged from outside).
   app.set('trust proxy', deps.trustProxy ? 'loopback, linklocal, uniquelocal' : false);
   app.set('query parser', 'simple');
-  app.use(requestMetrics(deps.metrics));
+  app.use(observeRequests(deps.metrics, deps.log));
   app.use(healthRoutes({ healthy: deps.healthy, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
+  app.use(openApiRoutes({ publicUrl: deps.publicUrl }));
   app.use(enrichRoutes(deps));
   for (const r of deps.routers ?? []) app.use(r);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
-}
-
-function requestMetrics(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const start = performance.now();
-    res.on('finish', () => {
-      // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
-      const route = (req.route as { path?: string } | undefined)?.path;
-      const label = typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
-      metrics.httpRequest(label, req.method, res.statusCode, (performance.now() - start) / 1000);
-    });
-    next();
-  };
 }

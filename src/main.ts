@@ -325,6 +325,7 @@ export async function serve(
     healthy: () => ping.get() !== undefined,
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
     metricsToken: config.METRICS_TOKEN,
+    publicUrl: config.PUBLIC_URL,
     routers: [
       webhookRoutes({
         queue: services.queue,

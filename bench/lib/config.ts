@@ -1,4 +1,4 @@
-// Run settings shared by the benchmarks: BENCH_QUICK=1 shortens every timed window; BENCH_ONLY=api,webhooks,...
+// Run settings shared by the benchmarks: BENCH_QUICK=1 shortens every timed window; BENCH_ONLY=api,bulk,webhooks,...
 // runs a subset.
 export const QUICK = process.env.BENCH_QUICK === '1';
 
@@ -7,6 +7,8 @@ export interface BenchConfig {
   /** Closed-loop API runs. */
   /** Each concurrency: `rounds` interleaved rounds (ours, bare, ours, bare...) of durationMs each. */
   api: { warmupMs: number; durationMs: number; rounds: number; concurrency: number[] };
+  /** Bulk vs single endpoint, closed loop: interleaved rounds (single, bulk, single, bulk...) per concurrency. */
+  bulk: { warmupMs: number; durationMs: number; rounds: number; concurrency: number[]; items: number };
   webhooks: { stepMs: number; maxSteps: number };
   backfill: { sizes: number[]; latencySize: number };
   micro: { datasetRows: number };
@@ -23,6 +25,7 @@ export function benchConfig(): BenchConfig {
     ? {
         quick: true,
         api: { warmupMs: 1_000, durationMs: 1_500, rounds: 3, concurrency: [1, 16, 64] },
+        bulk: { warmupMs: 1_000, durationMs: 1_500, rounds: 3, concurrency: [1, 4, 16], items: 100 },
         webhooks: { stepMs: 3_000, maxSteps: 8 },
         backfill: { sizes: [1_000, 3_000], latencySize: 1_000 },
         micro: { datasetRows: 10_000 },
@@ -33,6 +36,7 @@ export function benchConfig(): BenchConfig {
     : {
         quick: false,
         api: { warmupMs: 2_000, durationMs: 4_000, rounds: 3, concurrency: [1, 16, 64] },
+        bulk: { warmupMs: 2_000, durationMs: 4_000, rounds: 3, concurrency: [1, 4, 16], items: 100 },
         webhooks: { stepMs: 5_000, maxSteps: 10 },
         backfill: { sizes: [1_000, 3_000, 10_000], latencySize: 10_000 },
         micro: { datasetRows: 10_000 },

@@ -19,7 +19,7 @@ export function monthStartUtc(now: number): number {
 export function createLedgerRepo(db: Db) {
   const insert = db.prepare(
     `INSERT INTO credit_ledger (account_id, api_key_id, connection_id, input_kind, outcome, found, cache_hit, provider, credits,
-       latency_ms, idempotency_key, attempt_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`,
+       latency_ms, idempotency_key, attempt_key, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`,
   );
   const monthSum = db.prepare<[string, number], { c: number | null }>(
     'SELECT SUM(credits) AS c FROM credit_ledger WHERE account_id = ? AND created_at >= ?',
@@ -47,7 +47,7 @@ export function createLedgerRepo(db: Db) {
         (e) =>
           insert.run(
             e.accountId, e.apiKeyId ?? null, e.connectionId ?? null, e.inputKind, e.outcome, e.found ? 1 : 0, e.cacheHit ? 1 : 0,
-            e.provider, e.credits, Math.round(e.latencyMs), e.idempotencyKey ?? null, e.attemptKey ?? null, e.at,
+            e.provider, e.credits, Math.round(e.latencyMs), e.idempotencyKey ?? null, e.attemptKey ?? null, e.requestId ?? null, e.at,
           ).changes > 0,
       ),
     (e, written) => {

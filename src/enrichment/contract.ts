@@ -93,8 +93,18 @@ const MAX_INPUT = 512;
 /** Request body. Unknown fields are ignored; an empty string counts as absent. */
 export const EnrichRequest = z
   .object({
-    email: z.string().max(MAX_INPUT, 'email is too long').optional().nullable(),
-    linkedin_url: z.string().max(MAX_INPUT, 'linkedin_url is too long').optional().nullable(),
+    email: z
+      .string()
+      .max(MAX_INPUT, 'email is too long')
+      .optional()
+      .nullable()
+      .describe('Email address to look up. Either email or linkedin_url is required.'),
+    linkedin_url: z
+      .string()
+      .max(MAX_INPUT, 'linkedin_url is too long')
+      .optional()
+      .nullable()
+      .describe('LinkedIn profile URL, in any usual form. Either email or linkedin_url is required.'),
   })
   .transform((b) => ({
     email: b.email?.trim() ? b.email.trim() : undefined,
@@ -102,14 +112,16 @@ export const EnrichRequest = z
   }));
 export type EnrichRequest = { email?: string | undefined; linkedin_url?: string | undefined };
 
+// Descriptions as the seed's API reference gives them; they appear in the OpenAPI document.
+const latencyMs = z.number().int().nonnegative().describe('Request time in milliseconds');
 export const FoundResponse = z.object({
   profile: Profile,
-  found: z.literal(true),
-  confidence: z.number().int().min(0).max(100),
-  source_provider: z.string(),
-  credits_charged: z.literal(3),
-  cache_hit: z.boolean(),
-  latency_ms: z.number().int().nonnegative(),
+  found: z.literal(true).describe('Whether a profile was found'),
+  confidence: z.number().int().min(0).max(100).describe('Confidence score (0-100)'),
+  source_provider: z.string().describe('Data provider that returned the result'),
+  credits_charged: z.literal(3).describe('Credits charged for this request'),
+  cache_hit: z.boolean().describe('Whether result was served from cache'),
+  latency_ms: latencyMs,
 });
 export const NotFoundResponse = z.object({
   profile: z.null(),
@@ -117,7 +129,7 @@ export const NotFoundResponse = z.object({
   confidence: z.literal(0),
   credits_charged: z.literal(0),
   cache_hit: z.literal(false),
-  latency_ms: z.number().int().nonnegative(),
+  latency_ms: latencyMs,
   error: z.literal('Profile not found'),
 });
 export type FoundResponse = z.infer<typeof FoundResponse>;
@@ -126,14 +138,65 @@ export type EnrichResponse = FoundResponse | NotFoundResponse;
 
 export const CREDITS_PER_FOUND = 3;
 
+/** Body limits: one lookup fits in 16 KB; a bulk request of 100 items gets 256 KB (its route only). */
+export const SINGLE_BODY_LIMIT = 16 * 1024;
+export const BULK_BODY_LIMIT = 256 * 1024;
+export const BULK_MAX_ITEMS = 100;
+
 /** Error bodies, exactly as the contract spells them. */
 export const ERRORS = {
   badRequest: (message = 'email or linkedin_url required') => ({ status: 400, body: { error: 'Bad Request', message } }),
   unauthorized: () => ({ status: 401, body: { error: 'Unauthorized', message: 'Invalid API key' } }),
   paymentRequired: () => ({ status: 402, body: { error: 'Payment Required', message: 'credit limit reached' } }),
   notFoundRoute: () => ({ status: 404, body: { error: 'Not Found', message: 'no such route' } }),
-  payloadTooLarge: () => ({ status: 413, body: { error: 'Payload Too Large', message: 'request body exceeds 16 KB' } }),
+  payloadTooLarge: (limitBytes = SINGLE_BODY_LIMIT) => ({
+    status: 413,
+    body: { error: 'Payload Too Large', message: `request body exceeds ${Math.round(limitBytes / 1024)} KB` },
+  }),
   tooManyRequests: () => ({ status: 429, body: { error: 'Too Many Requests', message: 'rate limit exceeded' } }),
   badGateway: () => ({ status: 502, body: { error: 'Bad Gateway', message: 'enrichment provider failed' } }),
   notConfigured: () => ({ status: 503, body: { error: 'Service Unavailable', message: 'profile enrichment not configured' } }),
+  storageBusy: () => ({ status: 503, body: { error: 'Service Unavailable', message: 'storage is busy, retry shortly' } }),
+  internal: () => ({ status: 500, body: { error: 'Internal Server Error', message: 'unexpected error' } }),
 } as const;
+
+// The error bodies as schemas, for the OpenAPI document: one per status, the literal values where the contract
+// fixes them.
+const errorBody = (error: string, message: z.ZodType<string> = z.string()) => z.object({ error: z.literal(error), message });
+export const BadRequestBody = errorBody('Bad Request');
+export const UnauthorizedBody = errorBody('Unauthorized', z.literal(ERRORS.unauthorized().body.message));
+export const PaymentRequiredBody = errorBody('Payment Required', z.literal(ERRORS.paymentRequired().body.message));
+export const PayloadTooLargeBody = (limitBytes: number) => errorBody('Payload Too Large', z.literal(ERRORS.payloadTooLarge(limitBytes).body.message));
+export const TooManyRequestsBody = errorBody('Too Many Requests', z.literal(ERRORS.tooManyRequests().body.message));
+export const BadGatewayBody = errorBody('Bad Gateway', z.literal(ERRORS.badGateway().body.message));
+export const ServiceUnavailableBody = errorBody(
+  'Service Unavailable',
+  z.enum([ERRORS.notConfigured().body.message, ERRORS.storageBusy().body.message]),
+);
+export const InternalErrorBody = errorBody('Internal Server Error', z.literal(ERRORS.internal().body.message));
+
+// POST /v1/profile/enrich/bulk. The route checks the envelope first (1-100 items), then each item on its own: an
+// invalid item is answered in its slot, it does not spoil the others.
+export const BulkEnrichEnvelope = z.object({
+  requests: z
+    .array(z.unknown(), { error: 'requests must be an array' })
+    .min(1, 'requests must hold at least 1 item')
+    .max(BULK_MAX_ITEMS, `requests must hold at most ${BULK_MAX_ITEMS} items`),
+});
+/** The documented request body: the envelope with its items spelled out. */
+export const BulkEnrichRequest = BulkEnrichEnvelope.extend({
+  requests: z.array(EnrichRequest).min(1).max(BULK_MAX_ITEMS),
+});
+
+/** One slot of a bulk answer: the single endpoint's body for that item plus its status. */
+export const BulkItemResult = z.union([
+  FoundResponse.extend({ status: z.literal(200) }),
+  NotFoundResponse.extend({ status: z.literal(200) }),
+  BadRequestBody.extend({ status: z.literal(400) }),
+  PaymentRequiredBody.extend({ status: z.literal(402) }),
+  BadGatewayBody.extend({ status: z.literal(502) }),
+]);
+export const BulkEnrichResponse = z.object({
+  results: z.array(BulkItemResult).describe('One result per item, in request order'),
+  credits_charged: z.number().int().nonnegative().describe('Credits charged for the whole request: the sum of the items\' credits'),
+});

@@ -29,6 +29,8 @@ export interface EnrichContext {
   startedAt?: number | undefined;
   /** Skip the cache (a job-change re-check wants fresh data even when a recent answer is cached). */
   bypassCache?: boolean | undefined;
+  /** The HTTP request's X-Request-Id, kept on the ledger row so a support question finds its charge. */
+  requestId?: string | undefined;
 }
 
 export type ErrorBody = { error: string; message: string };
@@ -226,6 +228,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         latencyMs: latency(),
         idempotencyKey: charged ? ctx.idempotencyKey : undefined,
         attemptKey: charged ? undefined : ctx.idempotencyKey,
+        requestId: ctx.requestId,
         at: clock.now(),
       });
       if (written) {

@@ -33,6 +33,8 @@ export interface LedgerEntry {
   idempotencyKey?: string | undefined;
   /** The idempotency key of the record an uncharged attempt (failed, refused, not found) belonged to. */
   attemptKey?: string | undefined;
+  /** X-Request-Id of the API request that caused the row. */
+  requestId?: string | undefined;
   at: number;
 }
 

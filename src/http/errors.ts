@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../lib/logger.js';
 import { ERRORS } from '../enrichment/contract.js';
+import { requestIdOfResponse } from './request-log.js';
 
 export const notFound: RequestHandler = (_req, res) => {
   const e = ERRORS.notFoundRoute();
@@ -15,7 +16,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; expose?: unknown; message?: unknown };
     const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
     if (status === 413 || e.type === 'entity.too.large') {
-      const b = ERRORS.payloadTooLarge();
+      const limit = (err as { limit?: unknown }).limit;
+      const b = ERRORS.payloadTooLarge(typeof limit === 'number' ? limit : undefined);
       res.status(b.status).json(b.body);
       return;
     }
@@ -35,11 +37,13 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       // The database stayed locked by another process past busy_timeout: a retryable condition (HubSpot and
       // Salesforce redeliver on any 5xx; API clients get told when to come back).
-      log.warn({ path: req.path, method: req.method }, 'database busy; asked the client to retry');
-      res.status(503).set('Retry-After', '5').json({ error: 'Service Unavailable', message: 'storage is busy, retry shortly' });
+      log.warn({ req_id: requestIdOfResponse(res), path: req.path, method: req.method }, 'database busy; asked the client to retry');
+      const b = ERRORS.storageBusy();
+      res.status(b.status).set('Retry-After', '5').json(b.body);
       return;
     }
-    log.error({ err, path: req.path, method: req.method }, 'request failed');
-    res.status(500).json({ error: 'Internal Server Error', message: 'unexpected error' });
+    log.error({ err, req_id: requestIdOfResponse(res), path: req.path, method: req.method }, 'request failed');
+    const b = ERRORS.internal();
+    res.status(b.status).json(b.body);
   };
 }

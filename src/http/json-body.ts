@@ -64,7 +64,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
       if (size > limitBytes) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
     };
-    const onEnd = () => finish(tooLarge ? bodyError(413, 'entity.too.large', 'request entity too large') : undefined);
+    const onEnd = () => finish(tooLarge ? Object.assign(bodyError(413, 'entity.too.large', 'request entity too large'), { limit: limitBytes }) : undefined);
     const onAborted = () => finish(bodyError(400, 'request.aborted', 'request aborted'));
     const onError = (err: Error) => finish(bodyError(400, 'request.aborted', err.message));
     req.on('data', onData);

@@ -3,8 +3,9 @@
 // Per request: an answer always comes (no reset, no truncation), never a 5xx, no stack trace or internal
 // error name in the body, no reflected markup in HTML, no header injected into the response, and the auth
 // guards answer first (401 for the API without a valid key and for unsigned webhooks). Afterwards: no table
-// changed except the rows valid requests may add (ledger rows of the valid key's 200s, one OAuth state per
-// successful install, the key's last_used_at), Object.prototype is not polluted, and the server still answers.
+// changed except the rows valid requests may add (ledger rows of the valid key's 200s, a bulk 200's one per valid
+// item, one OAuth state per successful install, the key's last_used_at), Object.prototype is not polluted, and the
+// server still answers. Every answer of a documented route must also match the OpenAPI document (test helpers).
 //
 // nock's interceptor (@mswjs/interceptors 0.45) patches net.connect and parses every client socket's bytes, so
 // it would parse, and choke on, the very bytes under test (gzip bodies, absolute-form targets). It is switched
@@ -111,7 +112,7 @@ function headerValue(s: string, max: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Cases.
 
-type Family = 'enrich' | 'health' | 'oauth' | 'hubspot-webhook' | 'salesforce-webhook' | 'admin' | 'methods' | 'protocol';
+type Family = 'enrich' | 'bulk' | 'health' | 'oauth' | 'hubspot-webhook' | 'salesforce-webhook' | 'admin' | 'methods' | 'protocol';
 
 interface Case {
   family: Family;
@@ -119,6 +120,8 @@ interface Case {
   req: RawRequest;
   /** Sent with the valid API key to POST /v1/profile/enrich (a 200 adds one ledger row). */
   validKey?: boolean;
+  /** A bulk request: its 200 adds one ledger row per item that is not a 400. */
+  bulk?: boolean;
   /** GET /oauth/{hubspot,salesforce}/install (a 302 adds one OAuth state). */
   install?: boolean;
   /** Statuses this case may get; default: any below 500. */
@@ -202,6 +205,52 @@ function enrichCase(r: Rng, w: World): Case {
     req: { method, target: `/v1/profile/enrich${query}`, headers: [...headers, ...contentType(r, 'application/json'), ...encodingHeader(r)], body },
     ...(method === 'POST' && !valid ? { allowed: (s: number) => s === 401, expectation: '401 (the key is checked first)' } : {}),
     ...(method !== 'POST' ? { allowed: (s: number) => s === 404, expectation: '404' } : {}),
+  };
+}
+
+/** Bulk bodies: envelopes of the enrich family's hostile items, wrong counts, wrong shapes, or no envelope at all. */
+function bulkBody(r: Rng): Buffer | string {
+  switch (r.int(0, 5)) {
+    case 0:
+    case 1: {
+      // Items spliced in as text: a 10k-deep item stays as deep as the enrich family sends it.
+      const items = Array.from({ length: r.int(1, 6) }, () => {
+        const b = enrichBody(r);
+        const text = typeof b === 'string' ? b : b.toString('utf8');
+        try {
+          JSON.parse(text);
+          return text;
+        } catch {
+          return JSON.stringify(text);
+        }
+      });
+      return `{"requests":[${items.join(',')}]}`;
+    }
+    case 2:
+      return JSON.stringify({ requests: Array.from({ length: r.pick([0, 101, 1000]) }, () => ({ email: r.pick(EMAILS) })) });
+    case 3:
+      return `{"requests":${deep(r)}}`;
+    case 4:
+      return pollutingJson(r, { requests: [{ email: 'john.doe@acme.com' }] });
+    default:
+      return r.chance(0.5) ? JSON.stringify({ requests: hostileValue(r) }) : enrichBody(r);
+  }
+}
+
+function bulkCase(r: Rng, w: World): Case {
+  const valid = r.chance(0.75);
+  return {
+    family: 'bulk',
+    label: `POST /v1/profile/enrich/bulk key=${valid ? 'valid' : 'none'}`,
+    validKey: valid,
+    bulk: true,
+    req: {
+      method: 'POST',
+      target: '/v1/profile/enrich/bulk',
+      headers: [...(valid ? ([['X-API-Key', w.key]] as [string, string][]) : []), ...contentType(r, 'application/json'), ...encodingHeader(r)],
+      body: bulkBody(r),
+    },
+    ...(!valid ? { allowed: (s: number) => s === 401, expectation: '401 (the key is checked first)' } : {}),
   };
 }
 
@@ -556,6 +605,7 @@ function protocolCase(r: Rng, w: World): Case {
 
 const FAMILIES: { family: Family; weight: number; make: (r: Rng, w: World) => Case }[] = [
   { family: 'enrich', weight: 30, make: enrichCase },
+  { family: 'bulk', weight: 8, make: bulkCase },
   { family: 'health', weight: 5, make: healthCase },
   { family: 'oauth', weight: 12, make: oauthCase },
   { family: 'hubspot-webhook', weight: 15, make: hubspotWebhookCase },
@@ -702,7 +752,13 @@ describe('hostile input on every public route', () => {
 
     // Nothing changed that should not have.
     const statusOf = (x: (typeof results)[number]) => (x.result.ok ? x.result.res.status : 0);
-    const charged = results.filter((x) => x.c.validKey && statusOf(x) === 200).length;
+    // A single 200 of the valid key writes one ledger row; a bulk 200 one per item that was not refused as invalid.
+    const rowsOf = (x: (typeof results)[number]) => {
+      if (!x.c.validKey || statusOf(x) !== 200 || !x.result.ok) return 0;
+      if (!x.c.bulk) return 1;
+      return (JSON.parse(x.result.res.body.toString('utf8')) as { results: { status: number }[] }).results.filter((i) => i.status !== 400).length;
+    };
+    const charged = results.reduce((n, x) => n + rowsOf(x), 0);
     // An install creates its state exactly when it redirects to the CRM's consent screen.
     const authorize = [hs.authorizeUrl, `${sf.url}/services/oauth2/authorize`];
     const installs = results.filter(

@@ -7,6 +7,8 @@ import { createServices, serve, type Running, type ServiceOptions, type Services
 import { createLogger } from '../../src/lib/logger.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
 import type { Clock } from '../../src/lib/clock.js';
+import { createContractChecker, type RecordedResponse } from './openapi-contract.js';
+import { recordResponses } from './response-recorder.js';
 
 export const ADMIN_PASSWORD = 'correct-horse-battery';
 
@@ -18,6 +20,9 @@ export interface TestService {
   dbPath: string;
   apiKey(account?: string): string;
   importSample(): void;
+  /** Every response the server sent so far (the contract check runs over them at close). */
+  responses: RecordedResponse[];
+  /** Stops the service; throws when a response of the public API did not match the OpenAPI document. */
   close(): Promise<void>;
 }
 
@@ -52,6 +57,10 @@ export async function startService(o: StartOptions = {}): Promise<TestService> {
   });
   const services = createServices(config, { log, ...(o.clock ? { clock: o.clock } : {}), ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}), ...o.services });
   const running = await serve(services, { port: o.port ?? 0, host: '127.0.0.1', announce: false, worker: o.worker ?? false, scheduler: o.scheduler ?? false });
+  // The contract test of the whole suite: every response of the public API that any test receives must match the
+  // OpenAPI document (status documented, body schema, headers).
+  const responses: RecordedResponse[] = [];
+  recordResponses(running.server, (r) => responses.push(r));
   return {
     services,
     running,
@@ -66,10 +75,14 @@ export async function startService(o: StartOptions = {}): Promise<TestService> {
       const text = readFileSync(new URL('../../config/sample-profiles.jsonl', import.meta.url), 'utf8');
       importDataset(text, services.repos.dataset, { format: 'jsonl', now: new Date(services.clock.now()), jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS });
     },
+    responses,
     async close() {
       await running.stop();
       services.close();
       if (!o.dir) rmSync(dir, { recursive: true, force: true });
+      const checker = createContractChecker();
+      const problems = responses.flatMap((r) => checker.check(r));
+      if (problems.length) throw new Error(`responses that do not match the OpenAPI document:\n${problems.slice(0, 20).join('\n')}`);
     },
   };
 }
