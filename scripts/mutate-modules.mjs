@@ -34,7 +34,7 @@ export const MODULES = {
   webhook: {
     title: 'HubSpot webhook verification',
     mutate: ['connectors/hubspot/webhook.ts'],
-    tests: ['test/unit/hubspot-webhook*.test.ts', 'test/integration/hubspot-connector-webhook.test.ts'],
+    tests: ['test/unit/hubspot-webhook*.test.ts', 'test/integration/hubspot-connector-webhook.test.ts', 'test/integration/hubspot-webhook-signature.test.ts'],
   },
   outbound: {
     title: 'Salesforce Outbound Message parser',
