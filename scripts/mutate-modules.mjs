@@ -39,11 +39,11 @@ export const MODULES = {
   outbound: {
     title: 'Salesforce Outbound Message parser',
     mutate: ['connectors/salesforce/outbound-message.ts'],
-    tests: ['test/integration/salesforce-connector-outbound.test.ts'],
+    tests: ['test/unit/outbound-message*.test.ts', 'test/integration/salesforce-connector-outbound.test.ts'],
   },
   queue: {
     title: 'queue transitions',
     mutate: ['src/jobs/queue.ts'],
-    tests: ['test/integration/queue*.test.ts'],
+    tests: ['test/unit/queue*.test.ts', 'test/integration/queue*.test.ts'],
   },
 };
