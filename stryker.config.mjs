@@ -21,7 +21,8 @@ export default {
   timeoutMS: 20_000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 15,
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per module, so two modules can run side by side.
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
   reporters: ['clear-text', 'json', 'html'],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true },
