@@ -24,6 +24,8 @@ export default {
   // One sandbox folder per module, so two modules can run side by side.
   tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
+  // Never copy another module's live sandbox (or reports and artefacts) into this one.
+  ignorePatterns: ['/.stryker-tmp', '/reports', '/test/.artifacts', '/bench/.work', '/data'],
   reporters: ['clear-text', 'json', 'html'],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
