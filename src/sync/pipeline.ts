@@ -6,10 +6,10 @@ import type { Enricher, EnrichOutcome } from '../enrichment/enrich.js';
 import type { ContactsRepo, SnapshotRow } from '../db/contacts.repo.js';
 import type { ContactRef, CrmContact, CrmKind, CrmSession, FieldDef, ObjectType, WriteOutcome } from '../../connectors/types.js';
 import { BudgetExhaustedError, NonRetryableError, RetryAfterError } from '../lib/errors.js';
-import { DAY_MS, type Clock } from '../lib/clock.js';
-import { mapLimit } from '../lib/concurrency.js';
-import { planWrites, type ConnectionSettings, type FieldChange, type JobChangeValues, type Plan } from './mapping.js';
+import type { Clock } from '../lib/clock.js';
+import { planWrites, type ConnectionSettings, type FieldChange, type Plan } from './mapping.js';
 import { canonicalEmail, canonicalLinkedInUrl, companyKey } from '../enrichment/normalize.js';
+import { decideJobChange } from './job-change.js';
 
 export type SyncMode = 'new' | 'backfill' | 'job-changes';
 
@@ -240,7 +240,7 @@ export function createPipeline(deps: PipelineDeps) {
 
   /** The job-change decision and the field plan of one enriched contact. */
   function planContact(conn: ConnectionContext, e: Enriched, fields: ReadonlyMap<string, FieldDef>, now: number) {
-    const decision = decideJobChange(e, now, conn.settings.clearJobChangeFlags);
+    const decision = decideJobChange(e.profile, e.snapshot, { now, windowDays: deps.jobChangeWindowDays, clearFlags: conn.settings.clearJobChangeFlags });
     const plan = planWrites({
       objectType: e.contact.objectType,
       profile: e.profile,
@@ -270,46 +270,6 @@ export function createPipeline(deps: PipelineDeps) {
       runId: opts.runId ?? null,
       at: clock.now(),
     });
-  }
-
-  /**
-   * First enrichment: the flag mirrors the profile. Later: a different company than the one we last saw is a job
-   * change; a flag older than the window is cleared; otherwise the job-change fields are left alone.
-   */
-  function decideJobChange(e: Enriched, now: number, clearFlags: boolean): {
-    values: JobChangeValues | null;
-    clear: boolean;
-    change: { previous_company: string | null; previous_title: string | null } | null;
-    flaggedAt: number | null;
-  } {
-    const { profile, snapshot } = e;
-    if (!snapshot || snapshot.found === 0 || !snapshot.company) {
-      const flag = profile.recent_job_change;
-      return {
-        values: {
-          recent_job_change: flag,
-          job_change_date: flag ? profile.job_change_date : null,
-          previous_company: flag ? profile.previous_company : null,
-          previous_title: flag ? profile.previous_title : null,
-        },
-        clear: false,
-        change: null,
-        flaggedAt: flag ? now : null,
-      };
-    }
-    const moved = profile.company !== null && companyKey(profile.company) !== companyKey(snapshot.company);
-    if (moved) {
-      const date = profile.job_change_date ?? new Date(now).toISOString().slice(0, 10);
-      return {
-        values: { recent_job_change: true, job_change_date: date, previous_company: snapshot.company, previous_title: snapshot.title },
-        clear: false,
-        change: { previous_company: snapshot.company, previous_title: snapshot.title },
-        flaggedAt: now,
-      };
-    }
-    const expired = snapshot.job_change_flagged_at !== null && now - snapshot.job_change_flagged_at > deps.jobChangeWindowDays * DAY_MS;
-    const clear = clearFlags && expired;
-    return { values: null, clear, change: null, flaggedAt: clear ? null : snapshot.job_change_flagged_at };
   }
 
   /**

@@ -118,5 +118,5 @@ describe('SIGKILL during a backfill', () => {
     const states = t.services.db.prepare(`SELECT state, COUNT(*) AS n FROM jobs WHERE connection_id = ? GROUP BY state`).all(connectionId);
     expect(states).toEqual([{ state: 'succeeded', n: expect.any(Number) }]);
     expect(t.services.db.prepare('SELECT COUNT(*) FROM contact_snapshots WHERE connection_id = ?').pluck().get(connectionId)).toBe(CONTACTS);
-  });
+  }, 5 * 60_000); // its own waits allow 60 s per kill and 90 s for the finish: the default 60 s would cut them short
 });

@@ -9,6 +9,7 @@ import type { ServiceOptions } from '../../src/main.js';
 import type { Db } from '../../src/db/open.js';
 import { ADMIN_PASSWORD, startService, type TestService } from '../helpers/service.js';
 import { sleep } from '../../src/lib/clock.js';
+import { POLL_TIMEOUT_MS, waitFor as waitUntil } from '../helpers/wait.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin/crm-enrich.mjs');
@@ -203,10 +204,7 @@ export function snapshotTables(db: Db, ignore: Record<string, string[]> = {}): R
   return out;
 }
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, everyMs = 25): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
+/** test/helpers/wait.ts's waitFor; a timeout given here only ever lengthens the suite's configured one. */
+export function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = POLL_TIMEOUT_MS, everyMs = 25): Promise<void> {
+  return waitUntil(what, check, { timeoutMs: Math.max(timeoutMs, POLL_TIMEOUT_MS), everyMs });
 }

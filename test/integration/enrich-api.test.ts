@@ -257,15 +257,21 @@ describe('when the waterfall is PDL then Apollo', () => {
   });
 
   it('then a PDL timeout falls through to Apollo', async () => {
-    // A slow reply function, not nock's .delay(): an abort during .delay() trips undici (see providers tests).
+    // PDL's late answer is a hit: only a real timeout (300 ms, the answer comes at 600 ms) can make Apollo the
+    // source; with a longer timeout PDL would win. A slow reply function, not nock's .delay(): an abort during
+    // .delay() trips undici (see providers tests).
+    const hit = fixture('pdl/full-record.response.json');
+    let answered!: () => void;
+    const late = new Promise<void>((ok) => (answered = ok));
     nock(PDL)
       .get('/v5/person/enrich')
       .query(true)
-      .reply(() => new Promise((resolve) => setTimeout(() => resolve([200, '{}']), 600)));
+      .reply(() => new Promise((resolve) => setTimeout(() => (resolve([hit.status, JSON.stringify(hit.body)]), answered()), 600)));
     const f = fixture('apollo/person-match.response.json');
     nock(APOLLO).post('/api/v1/people/match').query(true).reply(f.status, f.body as object);
     const r = await enrich({ email: 'someone@example.com' });
     expect(r.body).toMatchObject({ found: true, source_provider: 'apollo' });
+    await late;
   });
 
   it('then every provider failing is a 502 with 0 credits', async () => {

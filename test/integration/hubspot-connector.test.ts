@@ -376,6 +376,25 @@ describe('tasks', () => {
     expect(fake.tasks().find((t) => t.properties.hs_task_subject === 'other')?.properties.hs_task_body).toContain('[crm-enrich:chg-2]');
   });
 
+  it('when HubSpot keeps the notes as rich text (and a person edited them), then the marker lookup still finds the task', async () => {
+    const { session } = await install();
+    const c = fake.addContact({ email: 'rich@example.com' });
+    const ref = { objectType: 'contact' as const, id: c.id };
+    const marker = '[crm-enrich:jc_Ab-9_z]';
+    const body = `Ada moved: Analyst at R&D <Labs> → CTO at "Engines".\nReach out soon.\n\n${marker}`;
+    const id = await session.createTask({ ref, ownerId: null, subject: 'Job change: Ada', body, dueAt: Date.now(), marker });
+    const stored = fake.tasks().find((t) => t.id === id)!;
+    // The fake answers like HubSpot: paragraphs, line breaks and escaped characters, not the text we sent.
+    expect(stored.properties.hs_task_body).toBe(
+      '<p>Ada moved: Analyst at R&amp;D &lt;Labs&gt; → CTO at &quot;Engines&quot;.<br>Reach out soon.</p><p>[crm-enrich:jc_Ab-9_z]</p>',
+    );
+    expect(await session.findTask(ref, marker)).toBe(id);
+    // A person rewrote the notes in HubSpot's editor, keeping our marker line.
+    stored.properties.hs_task_body = `<div><strong>Called her</strong> &amp; left a message.</div><div><br></div><div>${marker}</div>`;
+    expect(await session.findTask(ref, marker)).toBe(id);
+    expect(await session.findTask(ref, '[crm-enrich:jc_Ab-9]')).toBeNull();
+  });
+
   it('when the owner is no longer valid, then the task is created unassigned', async () => {
     const { session } = await install();
     const c = fake.addContact({ email: 'o@example.com' });

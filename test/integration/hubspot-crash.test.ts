@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { contactCreationEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { connectionLedger, hubspotEnv, importPeople, installCrm } from '../helpers/crm.js';
-import { sleep } from '../../src/lib/clock.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('a worker killed mid-batch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-crash-'));
@@ -40,7 +40,7 @@ describe('a worker killed mid-batch', () => {
     fake.inject({ method: 'POST', path: /\/crm\/v3\/objects\/contacts\/batch\/update$/, status: 200, times: 1, hang: true });
     const doomed = first.services.createWorker({ concurrency: 1, leaseMs: 600 });
     const abandoned = doomed.drain().catch(() => undefined);
-    for (let i = 0; i < 200 && connectionLedger(first, connectionId).length < 100; i++) await sleep(25);
+    await waitFor('the first batch of 100 to be charged', () => connectionLedger(first, connectionId).length >= 100);
     const chargedBeforeCrash = connectionLedger(first, connectionId).length;
     expect(chargedBeforeCrash).toBe(100);
     expect(ids.every((id) => !fake.getContact(id)!.properties.enrichment_source)).toBe(true);
@@ -50,14 +50,14 @@ describe('a worker killed mid-batch', () => {
 
     // A new process on the same database: the lease expires, its worker claims the batch and completes it.
     second = await startService({ env, dir, leaseMs: 600 });
-    await sleep(700);
+    const db = second.services.db;
+    // Wait for the event, not for a time: the dead worker's lease has run out (no heartbeat extends it any more).
+    await waitFor('the dead worker\'s lease to expire', () => (db.prepare(`SELECT COUNT(*) FROM jobs WHERE state = 'running' AND lease_until >= ?`).pluck().get(Date.now()) as number) === 0);
     const worker = second.services.createWorker({ concurrency: 1, leaseMs: 600 });
-    for (let i = 0; i < 20; i++) {
+    await waitFor('the new worker to finish every job', async () => {
       await worker.drain();
-      const pending = second.services.db.prepare(`SELECT COUNT(*) FROM jobs WHERE state != 'succeeded'`).pluck().get() as number;
-      if (pending === 0) break;
-      await sleep(200);
-    }
+      return (db.prepare(`SELECT COUNT(*) FROM jobs WHERE state != 'succeeded'`).pluck().get() as number) === 0;
+    });
     for (const id of ids) expect(fake.getContact(id)!.properties.enrichment_source, id).toBe('dataset');
     const ledger = connectionLedger(second, connectionId);
     expect(ledger).toHaveLength(150);

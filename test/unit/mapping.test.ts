@@ -79,6 +79,15 @@ describe('planWrites', () => {
     expect(changed(planWrites(input({ current: { jobtitle: 'Sales Director' }, ours: { jobtitle: 'Sales Director' } })))).toMatchObject({ jobtitle: 'VP of Sales' });
   });
 
+  it('when a person typed a value before our first write, then if_ours keeps it (a field we never wrote is not ours)', () => {
+    // Nothing in `ours`: the value in the CRM came from a person (or another tool), so it is theirs.
+    const p = planWrites(input({ current: { jobtitle: 'Typed before us' }, ours: {} }));
+    expect(reasons(p)).toMatchObject({ jobtitle: 'edited_by_person' });
+    expect(changed(p)).not.toHaveProperty('jobtitle');
+    // An empty field is free to take, whoever wrote it last.
+    expect(changed(planWrites(input({ current: { jobtitle: '  ' }, ours: { jobtitle: 'Sales Director' } })))).toMatchObject({ jobtitle: 'VP of Sales' });
+  });
+
   it('when a field has a value, then fill_empty leaves it and overwrite replaces it', () => {
     const p = planWrites(input({ current: { company: 'Other', enrichment_seniority: 'Director' } }));
     expect(reasons(p)).toMatchObject({ company: 'not_empty' });

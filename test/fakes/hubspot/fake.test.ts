@@ -483,6 +483,18 @@ describe('HubSpot fake through @hubspot/api-client', () => {
       expect(vps.total).toBe(3);
     });
 
+    it('when search indexing is delayed, then a new contact is found by id at once and by search only once indexed', async () => {
+      const { client } = await connect(fake);
+      fake.addContact({ email: 'indexed@x.com' });
+      fake.setSearchIndexDelay(3_600_000);
+      const late = fake.addContact({ email: 'late@x.com' });
+      const emails = async () => (await client.crm.contacts.searchApi.doSearch({ properties: ['email'] })).results.map((r) => r.properties.email);
+      expect(await emails()).toEqual(['indexed@x.com']);
+      expect((await client.crm.contacts.basicApi.getById(late.id, ['email'])).properties.email).toBe('late@x.com');
+      fake.indexSearch();
+      expect(await emails()).toEqual(['indexed@x.com', 'late@x.com']);
+    });
+
     it('enforces the documented search limits', async () => {
       await fake.close();
       fake = await startHubSpotFake({ searchPerSecond: 100 });

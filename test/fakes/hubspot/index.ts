@@ -69,6 +69,11 @@ export interface HubSpotFakeOptions {
   rotateRefreshTokens?: boolean;
   /** Registered redirect URLs; when set, /oauth/authorize rejects any other redirect_uri. */
   redirectUris?: string[];
+  /**
+   * New contacts stay invisible to CRM search for this long (default 0: at once). Real HubSpot indexes new
+   * records for search seconds to minutes after they exist; reads by id and list pages see them at once.
+   */
+  searchIndexDelayMs?: number;
 }
 
 export interface HubSpotFake {
@@ -101,6 +106,10 @@ export interface HubSpotFake {
   resetRequests(): void;
   /** Empties the rate-limit windows (not part of HubSpot; handy between test cases). */
   resetRateLimits(): void;
+  /** Changes the search-index delay for contacts created from now on. */
+  setSearchIndexDelay(ms: number): void;
+  /** The search index catches up: every contact created so far becomes searchable now. */
+  indexSearch(): void;
 }
 
 function resolve(opts: HubSpotFakeOptions): ResolvedOptions {
@@ -118,6 +127,7 @@ function resolve(opts: HubSpotFakeOptions): ResolvedOptions {
     accessTokenTtlSec: opts.accessTokenTtlSec ?? 1800,
     latencyMs: opts.latencyMs ?? 0,
     rotateRefreshTokens: opts.rotateRefreshTokens ?? false,
+    searchIndexDelayMs: opts.searchIndexDelayMs ?? 0,
   };
 }
 
@@ -250,6 +260,13 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
     resetRateLimits() {
       limiters.api.reset();
       limiters.search.reset();
+    },
+    setSearchIndexDelay(ms) {
+      opts.searchIndexDelayMs = ms;
+    },
+    indexSearch() {
+      const now = Date.now();
+      for (const c of state.contactList) c.searchableAt = Math.min(c.searchableAt, now);
     },
   };
   return fake;

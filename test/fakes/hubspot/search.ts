@@ -247,9 +247,11 @@ export function searchRouter(state: PortalState): Router {
     }
     const parsedGroups = groups.map((g) => g.filters.map(validateFilter));
 
+    const now = Date.now();
     let hits = state.contactList.filter(
       (c) =>
         !c.archived &&
+        c.searchableAt <= now &&
         (parsedGroups.length === 0 || parsedGroups.some((fs) => fs.every((f) => matches(state, c, f)))) &&
         (body.query === undefined || queryMatches(c, body.query)),
     );

@@ -47,6 +47,8 @@ export interface FakeContact {
   updatedAt: Date;
   archived: boolean;
   archivedAt?: Date;
+  /** Epoch ms from which CRM search sees the contact (HubSpot indexes new records for search with a delay). */
+  searchableAt: number;
 }
 
 export interface FakeAssociation {
@@ -133,6 +135,8 @@ export interface ResolvedOptions {
   accessTokenTtlSec: number;
   latencyMs: number;
   rotateRefreshTokens: boolean;
+  /** How long a new contact stays invisible to CRM search; reads by id and list pages see it at once. */
+  searchIndexDelayMs: number;
 }
 
 /** The scopes the connector asks for (the HUBSPOT_SCOPES default, docs/hubspot.md §1.7); used by issueAuthCode(). */
@@ -347,7 +351,14 @@ export class PortalState {
     const id = this.allocateContactId();
     const created = createdAt ?? this.now();
     // A contact created "in the past" (test seeding) was also last modified then.
-    const contact: FakeContact = { id, properties: {}, createdAt: created, updatedAt: created, archived: false };
+    const contact: FakeContact = {
+      id,
+      properties: {},
+      createdAt: created,
+      updatedAt: created,
+      archived: false,
+      searchableAt: Date.now() + this.opts.searchIndexDelayMs,
+    };
     for (const [k, v] of Object.entries(values)) if (v !== '') contact.properties[k] = v;
     if (contact.properties.email !== undefined) {
       contact.properties.email = contact.properties.email.toLowerCase();

@@ -39,6 +39,19 @@ function taskProperties(): Map<string, FakeProperty> {
   return new Map(list.map((p) => [p.name, p]));
 }
 
+/**
+ * hs_task_body is a rich-text (html) property: HubSpot keeps and returns the notes as HTML, so a plain-text body
+ * comes back as paragraphs with its special characters escaped. A body that is HTML already is kept as sent.
+ */
+export function richText(body: string): string {
+  if (/^\s*<(p|div|span|br|ul|ol|strong|em)\b/i.test(body)) return body;
+  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return body
+    .split(/\r?\n\s*\r?\n/)
+    .map((para) => `<p>${para.split(/\r?\n/).map(escape).join('<br>')}</p>`)
+    .join('');
+}
+
 const TaskCreate = z.object({ properties: PropertyMap, associations: z.array(AssociationInput).optional() });
 
 function taskOut(t: FakeTask, requested: string[] | undefined, associations: string[] | undefined): Record<string, unknown> {
@@ -113,7 +126,7 @@ export function tasksRouter(state: PortalState): Router {
     const now = state.now();
     const id = state.allocateTaskId();
     const task: FakeTask = { id, properties: {}, associations, createdAt: now, updatedAt: now, archived: false };
-    for (const [k, v] of Object.entries(values)) if (v !== '') task.properties[k] = v;
+    for (const [k, v] of Object.entries(values)) if (v !== '') task.properties[k] = k === 'hs_task_body' ? richText(v) : v;
     task.properties.hs_createdate = now.toISOString();
     task.properties.hs_lastmodifieddate = now.toISOString();
     task.properties.hs_object_id = id;
