@@ -92,7 +92,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a 
     await page.waitForURL(`${base}/admin`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Dashboard');
     const cookie = (await context.cookies()).find((c) => c.name === 'crm_enrich_admin')!;
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/admin' });
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
   });
 
   it('then Connect HubSpot goes through the real redirects against the fake and the connection appears', async () => {
