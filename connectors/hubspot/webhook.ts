@@ -1,7 +1,7 @@
 // HubSpot webhook intake helpers: v3 signature check, batch parsing, dedupe key (hubspot.md §2). No SDK here:
 // the SDK's Signature.isValid defaults to v1, throws on stale v3 timestamps, accepts future ones, compares with
 // `===` and does not decode the URI (§2.5), so the ~20 lines are our own.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { InboundChannel, InboundRecord } from '../types.js';
 import { WebhookEventInput } from './schemas.js';
 
@@ -162,13 +162,4 @@ export function createWebhookChannel(clientSecret: string | undefined): InboundC
       return { status: o.ok ? 200 : o.status, contentType: 'application/json', body: JSON.stringify(body) };
     },
   };
-}
-
-/**
- * A deterministic key for one event. `eventId` is documented as not unique, and retries (attemptNumber 1, 2, ...)
- * must map to the same key, so the key is built from what the event says happened, not from its delivery.
- */
-export function webhookDedupeKey(e: HubSpotWebhookEvent): string {
-  const identity = JSON.stringify([e.portalId, e.subscriptionType, e.objectId, e.propertyName ?? null, e.propertyValue ?? null, e.occurredAt]);
-  return `hubspot:${e.portalId}:${createHash('sha256').update(identity, 'utf8').digest('hex').slice(0, 40)}`;
 }

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Signature } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isContactCreation, parseWebhookBatch, verifySignatureV3, webhookDedupeKey } from '../../connectors/hubspot/webhook.js';
+import { isContactCreation, parseWebhookBatch, verifySignatureV3 } from '../../connectors/hubspot/webhook.js';
 import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook } from '../fakes/hubspot/index.js';
 
 const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
@@ -142,14 +142,5 @@ describe('batch parsing', () => {
     expect(isContactCreation(base)).toBe(false);
     expect(isContactCreation({ ...base, subscriptionType: 'contact.creation' })).toBe(true);
     expect(isContactCreation({ ...base, subscriptionType: 'contact.propertyChange' })).toBe(false);
-  });
-
-  it('when the same change is delivered again with another eventId or attempt, then the dedupe key is the same', () => {
-    const base = { subscriptionType: 'contact.propertyChange', portalId: 4242, objectId: 101, occurredAt: 1_764_000_000_000, propertyName: 'jobtitle', propertyValue: 'CTO' };
-    const key = webhookDedupeKey({ ...base, eventId: 1, attemptNumber: 0 });
-    expect(webhookDedupeKey({ ...base, eventId: 99, attemptNumber: 4 })).toBe(key);
-    expect(webhookDedupeKey({ ...base, eventId: 1, propertyValue: 'CEO' })).not.toBe(key);
-    expect(webhookDedupeKey({ ...base, eventId: 1, occurredAt: base.occurredAt + 1 })).not.toBe(key);
-    expect(key).toMatch(/^hubspot:4242:[0-9a-f]{40}$/);
   });
 });

@@ -3,7 +3,7 @@
 // different changes apart. Found by npm run mutate -- webhook.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseWebhookBatch, verifySignatureV3, webhookDedupeKey, type HubSpotWebhookEvent } from '../../connectors/hubspot/webhook.js';
+import { parseWebhookBatch, verifySignatureV3 } from '../../connectors/hubspot/webhook.js';
 
 const SECRET = 'client-secret';
 const URL_ = 'https://crm-enrich.example/webhooks/hubspot';
@@ -62,20 +62,5 @@ describe('parseWebhookBatch', () => {
     expect(mixed.ok && mixed.malformed).toBe(2);
     expect(parseWebhookBatch(Buffer.from('{'))).toEqual({ ok: false, reason: 'body is not JSON' });
     expect(parse({})).toEqual({ ok: false, reason: 'body is not a JSON array of events' });
-  });
-});
-
-describe('webhookDedupeKey', () => {
-  const base: HubSpotWebhookEvent = { eventId: 1, subscriptionType: 'contact.propertyChange', portalId: 42, objectId: 101, occurredAt: TS };
-
-  it('when two events differ in what changed, then their keys differ; redeliveries share one key', () => {
-    const key = webhookDedupeKey({ ...base, propertyName: 'email', propertyValue: 'a@b.co' });
-    expect(key).toMatch(/^hubspot:42:[0-9a-f]{40}$/);
-    expect(webhookDedupeKey({ ...base, eventId: 9, attemptNumber: 3, propertyName: 'email', propertyValue: 'a@b.co' })).toBe(key);
-    expect(webhookDedupeKey({ ...base, propertyName: 'jobtitle', propertyValue: 'a@b.co' })).not.toBe(key);
-    expect(webhookDedupeKey({ ...base, propertyValue: 'a@b.co' })).not.toBe(key);
-    expect(webhookDedupeKey({ ...base, propertyName: 'email' })).not.toBe(key);
-    expect(webhookDedupeKey({ ...base, objectId: 102, propertyName: 'email', propertyValue: 'a@b.co' })).not.toBe(key);
-    expect(webhookDedupeKey({ ...base, subscriptionType: 'contact.creation', propertyName: 'email', propertyValue: 'a@b.co' })).not.toBe(key);
   });
 });
