@@ -164,7 +164,7 @@ const COMMANDS: Record<string, Handler> = {
     process.once('SIGTERM', onSignal);
     const show = () => {
       const r = s.repos.runs.get(run.id)!;
-      progress.update(r.counts.checked, r.total, rateLimitNote(r.waiting_provider, r.waiting_until, Date.now()));
+      progress.update(r.counts.checked, r.total, rateLimitNote(r.waiting_provider, r.waiting_until, s.clock.now()));
       return r;
     };
     // A page can wait a minute for a provider's rate limit: the line keeps saying so while the worker waits.

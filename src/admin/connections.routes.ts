@@ -85,6 +85,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         objectTypes: deps.connectors[conn.crm].objectTypes,
         outboundMessageUrl: deps.outboundEndpoints.url(conn),
         csrf: s.csrf,
+        now: deps.clock.now(),
       }),
     });
   });

@@ -55,8 +55,8 @@ export function connectionsListView(o: { connectors: ConnectorInfo[]; connection
 }
 
 /** A running sync that waits for a provider's rate limit says so ("PDL rate limit, resumes in 23 s"). */
-function waitNote(run: RunRow): Html | string {
-  const note = run.state === 'running' ? rateLimitNote(run.waiting_provider, run.waiting_until, Date.now()) : null;
+function waitNote(run: RunRow, now: number): Html | string {
+  const note = run.state === 'running' ? rateLimitNote(run.waiting_provider, run.waiting_until, now) : null;
   return note ? html`<br><span class="muted">${note}</span>` : '';
 }
 
@@ -77,6 +77,8 @@ export interface ConnectionDetail {
   /** Salesforce: the connection's own Outbound Message endpoint. */
   outboundMessageUrl: string | null;
   csrf: string;
+  /** The clock's now: a run waiting for a provider shows "resumes in N s" from it. */
+  now: number;
 }
 
 function outboundBlock(url: string, rotate: Html): Html {
@@ -156,7 +158,7 @@ export function connectionView(d: ConnectionDetail): Html {
       const n = r.counts;
       return html`<tr>
         <td>${time(r.started_at ?? r.created_at)}</td><td>${r.mode}</td><td>${r.trigger}</td>
-        <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r)}</td>
+        <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r, d.now)}</td>
         <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.written)}</td>
         <td class="num">${num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
       </tr>`;
