@@ -1,22 +1,12 @@
 // The rules of the in-process memo (src/db/memo.ts) and of the profile cache around it, on a real SQLite file:
 // what is served from memory and for how long, a clock that goes back, the size bound, and a cache without a memo
 // (the CLI's) that always reads the table. Found by npm run mutate -- cache.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/open.js';
+import { describe, expect, it } from 'vitest';
+import { tempDbPair } from '../helpers/temp-db.js';
 import { createProfileCacheRepo } from '../../src/db/cache.repo.js';
 import { createTtlMemo, MEMO_TTL_MS } from '../../src/db/memo.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-memo-rules-'));
-const db = openDb(join(dir, 'cache.db'), { synchronous: 'NORMAL' });
-const other = openDb(join(dir, 'cache.db'));
-afterAll(() => {
-  db.close();
-  other.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { db, other } = tempDbPair('memo-rules');
 const entry = (company: string, fetchedAt: number) => ({ profileJson: JSON.stringify({ company }), confidence: 80, provider: 'pdl', fetchedAt });
 const T = 1_800_000_000_000;
 

@@ -1,22 +1,12 @@
 // The profile cache's in-memory memo (src/db/memo.ts) on a real SQLite file: a newer answer written through the
 // repository replaces the memoised one at once, an entry past its expiry is never served from memory, and the
 // memo is only trusted for MEMO_TTL_MS against changes made by another connection.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/open.js';
+import { describe, expect, it } from 'vitest';
+import { tempDbPair } from '../helpers/temp-db.js';
 import { createProfileCacheRepo } from '../../src/db/cache.repo.js';
 import { MEMO_TTL_MS } from '../../src/db/memo.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-memo-'));
-const db = openDb(join(dir, 'memo.db'), { synchronous: 'NORMAL' });
-const other = openDb(join(dir, 'memo.db'));
-afterAll(() => {
-  db.close();
-  other.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { db, other } = tempDbPair('memo');
 
 const entry = (company: string, fetchedAt: number) => ({ profileJson: JSON.stringify({ company }), confidence: 90, provider: 'dataset', fetchedAt });
 

@@ -1,24 +1,16 @@
 // The credit ledger on a real SQLite file: monthly totals per account in UTC calendar months (also while rows
 // are still being group-committed), idempotency keys charging once, and the admin summaries. Found by
 // npm run mutate -- credits: the API tests never crossed a month or a second process.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/lib/clock.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDbPair } from '../helpers/temp-db.js';
 import { openDb } from '../../src/db/open.js';
 import { createAccountsRepo } from '../../src/db/accounts.repo.js';
 import { createLedgerRepo, monthStartUtc } from '../../src/db/ledger.repo.js';
 import type { LedgerEntry } from '../../src/enrichment/ports.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-ledger-'));
-const db = openDb(join(dir, 'ledger.db'), { synchronous: 'NORMAL' });
-const other = openDb(join(dir, 'ledger.db'));
-afterAll(() => {
-  db.close();
-  other.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { db, other, dir } = tempDbPair('ledger');
 
 const accounts = createAccountsRepo(db, systemClock);
 const acme = accounts.ensure('acme').id;
