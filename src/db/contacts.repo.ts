@@ -54,6 +54,8 @@ export interface JobChangeRow {
   task_id: string | null;
   task_attempts: number;
   last_error: string | null;
+  /** The sync run whose write detected the change (null outside a run, and before migration 009). */
+  run_id: string | null;
 }
 
 export function createContactsRepo(db: Db) {
@@ -89,9 +91,14 @@ export function createContactsRepo(db: Db) {
   );
   const insertChange = db.prepare(
     `INSERT INTO job_changes (id, connection_id, object_type, contact_id, change_key, previous_company, previous_title, new_company, new_title,
-       contact_name, owner_id, detected_at, task_state)
+       contact_name, owner_id, detected_at, task_state, run_id)
      VALUES (@id, @connection_id, @object_type, @contact_id, @change_key, @previous_company, @previous_title, @new_company, @new_title,
-       @contact_name, @owner_id, @detected_at, @task_state) ON CONFLICT DO NOTHING`,
+       @contact_name, @owner_id, @detected_at, @task_state, @run_id) ON CONFLICT DO NOTHING`,
+  );
+  const runContact = db.prepare(
+    `INSERT INTO run_contacts (run_id, object_type, contact_id, email, outcome, reason, credits, job_change, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, object_type, contact_id) DO UPDATE SET email = excluded.email, outcome = excluded.outcome, reason = excluded.reason,
+       credits = excluded.credits, job_change = excluded.job_change, at = excluded.at`,
   );
   const pendingChanges = db.prepare<[string, number], JobChangeRow>(
     `SELECT * FROM job_changes WHERE connection_id = ? AND task_state IN ('pending', 'creating') ORDER BY detected_at LIMIT ?`,
@@ -135,8 +142,16 @@ export function createContactsRepo(db: Db) {
         if (p.status === 'written') putWritten.run(p.connectionId, p.ref.objectType, p.ref.id, c.field, toJson(c.new), p.at);
       }
     },
-    addJobChange(c: Omit<JobChangeRow, 'id' | 'task_id' | 'task_attempts' | 'last_error'>): boolean {
-      return insertChange.run({ ...c, id: newId('jc') }).changes > 0;
+    addJobChange(c: Omit<JobChangeRow, 'id' | 'task_id' | 'task_attempts' | 'last_error' | 'run_id'> & { run_id?: string | null }): boolean {
+      return insertChange.run({ run_id: null, ...c, id: newId('jc') }).changes > 0;
+    },
+    /** Each contact's outcome in a run (a page done again after a crash replaces its rows). */
+    recordRunContacts(
+      runId: string,
+      rows: { ref: ContactRef; email: string | null; status: string; reason?: string | undefined; credits: number; jobChange: boolean }[],
+      at: number,
+    ): void {
+      for (const r of rows) runContact.run(runId, r.ref.objectType, r.ref.id, r.email, r.status, r.reason ?? null, r.credits, r.jobChange ? 1 : 0, at);
     },
     pendingJobChanges: (connectionId: string, limit = 50) => pendingChanges.all(connectionId, limit),
     setTaskState(id: string, state: JobChangeRow['task_state'], p: { taskId?: string; attempt?: boolean; error?: string | null } = {}): void {

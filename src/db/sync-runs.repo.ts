@@ -8,7 +8,10 @@ export type RunState = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface RunCounts {
   checked: number;
+  /** Looked up at a provider (found or not). */
   enriched: number;
+  /** Looked up and found (0 on runs recorded before this count existed). */
+  found: number;
   written: number;
   changed: number;
   tasks: number;
@@ -17,7 +20,7 @@ export interface RunCounts {
   skipped: number;
 }
 
-export const emptyCounts = (): RunCounts => ({ checked: 0, enriched: 0, written: 0, changed: 0, tasks: 0, credits: 0, errors: 0, skipped: 0 });
+export const emptyCounts = (): RunCounts => ({ checked: 0, enriched: 0, found: 0, written: 0, changed: 0, tasks: 0, credits: 0, errors: 0, skipped: 0 });
 
 /** A run as the code sees it: its JSON columns parsed once, in runFromRow. */
 export interface RunRow {

@@ -195,6 +195,7 @@ export function createPipeline(deps: PipelineDeps) {
             owner_id: p.contact.ownerId,
             detected_at: now,
             task_state: conn.settings.createTasks ? 'pending' : 'skipped',
+            run_id: opts.runId ?? null,
           });
         }
         repo.upsertSnapshot({
@@ -233,6 +234,7 @@ export function createPipeline(deps: PipelineDeps) {
         });
       }
       final = batch.map((c) => results.get(c.id) ?? { ref: c, status: 'skipped', reason: 'unprocessed', credits: 0, enriched: false, jobChange: false });
+      if (opts.runId) repo.recordRunContacts(opts.runId, final.map((r, i) => ({ ...r, email: batch[i]!.email })), now);
       opts.onCommit?.(final);
     });
     return final;

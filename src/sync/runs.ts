@@ -9,6 +9,7 @@ import type { ContactsRepo } from '../db/contacts.repo.js';
 import { emptyCounts, type RunCounts, type RunRow, type SyncMode, type SyncRunsRepo } from '../db/sync-runs.repo.js';
 import type { ObjectType } from '../../connectors/types.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
+import { classifyError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ContextRegistry } from './context.js';
 import { mappedFields, type ConnectionContext, type ContactResult, type Pipeline } from './pipeline.js';
@@ -50,7 +51,14 @@ export function createRunService(deps: RunServiceDeps) {
   function startRun(connectionId: string, mode: SyncMode, trigger: string): { run: RunRow; created: boolean; jobId: number } {
     return runs.transaction(() => {
       const active = runs.active(connectionId, mode);
-      if (active) return { run: active, created: false, jobId: deps.queue.enqueue(SYNC_RUN, { runId: active.id }, { connectionId, dedupeKey: `sync:${active.id}` }).id };
+      if (active) {
+        const jobId = deps.queue.enqueue(SYNC_RUN, { runId: active.id }, { connectionId, dedupeKey: `sync:${active.id}` }).id;
+        const job = deps.queue.get(jobId);
+        if (job && job.state !== 'dead' && job.state !== 'succeeded') return { run: active, created: false, jobId };
+        // The run's job died without finishing it (a lease that ran out on the last attempt, or a run recorded before
+        // the handler marked such runs failed): it would stay "queued" for ever and swallow every later start.
+        runs.finish(active.id, 'failed', `its job died: ${job?.last_error ?? 'no job'}`, clock.now());
+      }
       const run = runs.create(connectionId, mode, trigger, clock.now());
       const { id } = deps.queue.enqueue(SYNC_RUN, { runId: run.id }, { connectionId, dedupeKey: `sync:${run.id}`, maxAttempts: 10 });
       return { run, created: true, jobId: id };
@@ -190,7 +198,9 @@ export function createRunService(deps: RunServiceDeps) {
         deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts: runs.get(run.id)!.counts }, 'sync run finished');
         return [{ id: job.id, outcome: 'succeeded' }];
       } catch (err) {
-        if (job.attempts >= job.max_attempts) runs.finish(run.id, 'failed', err instanceof Error ? err.message : String(err), clock.now());
+        // The run fails with its job: after the last attempt, and at once when the queue will not retry (a missing
+        // setting, a refused request) — else the run would stay queued while its job lies dead.
+        if (jobWillDie(job, err)) runs.finish(run.id, 'failed', err instanceof Error ? err.message : String(err), clock.now());
         return [{ id: job.id, outcome: 'failed', error: err }];
       }
     },
@@ -200,10 +210,19 @@ export function createRunService(deps: RunServiceDeps) {
 }
 export type RunService = ReturnType<typeof createRunService>;
 
+/** What queue.fail will decide for this failure: dead (true), or retried / parked for re-authorisation (false). */
+function jobWillDie(job: JobRow, err: unknown): boolean {
+  const d = classifyError(err);
+  if (d.reauth) return false;
+  const attempts = d.free ? job.attempts - 1 : job.attempts;
+  return !d.retry || attempts >= job.max_attempts;
+}
+
 function addCounts(c: RunCounts, results: ContactResult[]): void {
   for (const r of results) {
     c.checked++;
     if (r.enriched) c.enriched++;
+    if (r.enriched && r.status !== 'not_found') c.found++;
     if (r.status === 'written') c.written++;
     if (r.status === 'skipped') c.skipped++;
     if (r.status === 'failed') c.errors++;
