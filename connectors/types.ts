@@ -141,6 +141,10 @@ export interface CrmSession {
   /** A task created earlier with this marker on this record, if any (crash recovery). */
   findTask(ref: ContactRef, marker: string): Promise<string | null>;
   createTask(task: TaskRequest): Promise<string>;
+  /** The tasks of these ids that still exist, and whether someone completed each (ids deleted are left out). */
+  taskStates(ids: string[]): Promise<{ id: string; completed: boolean }[]>;
+  /** Deletes tasks (chunked inside); one outcome per id, in order. A task already gone counts as deleted. */
+  deleteTasks(ids: string[]): Promise<{ id: string; ok: boolean; message?: string }[]>;
   /** Number of records (for progress bars); null when counting would cost too much. */
   count(objectType: ObjectType): Promise<number | null>;
   /** Latest known API usage, if the CRM reports it. */

@@ -195,6 +195,11 @@ export function createHubSpotApi(p: { basePath: string; caller: Caller }) {
       return ids;
     },
 
+    /** DELETE /crm/v3/objects/tasks/{taskId}: moves the task to the recycling bin (204). */
+    async archiveTask(id: string): Promise<void> {
+      await caller.run('tasks.archive', (t) => sdk(t).crm.objects.tasks.basicApi.archive(id));
+    },
+
     async batchReadTasks(ids: string[], properties: string[]): Promise<HsObject[]> {
       const res = await caller.run('tasks.batch_read', (t) =>
         sdk(t).crm.objects.tasks.batchApi.read({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }),

@@ -349,6 +349,28 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
       return null;
     },
 
+    async taskStates(ids) {
+      const out: { id: string; completed: boolean }[] = [];
+      // A batch read leaves deleted tasks out (207 with OBJECT_NOT_FOUND under errors).
+      for (const chunk of chunks([...new Set(ids)], BATCH_SIZE)) {
+        for (const t of await api.batchReadTasks(chunk, ['hs_task_status'])) out.push({ id: t.id, completed: t.properties.hs_task_status === 'COMPLETED' });
+      }
+      return out;
+    },
+
+    async deleteTasks(ids) {
+      return mapLimit(ids, ISOLATION_CONCURRENCY, async (id) => {
+        try {
+          await api.archiveTask(id);
+          return { id, ok: true };
+        } catch (e) {
+          if (e instanceof ReauthRequiredError) throw e;
+          if (e instanceof HubSpotRequestError && e.status === 404) return { id, ok: true }; // gone already
+          return { id, ok: false, message: e instanceof Error ? e.message : String(e) };
+        }
+      });
+    },
+
     async count(objectType) {
       assertContact(objectType);
       const res = await api.searchContacts({ filters: [], limit: 1, properties: ['createdate'] });

@@ -122,6 +122,13 @@ export class SfClient {
     return this.call('update', { method: 'PATCH', url: '/composite/sobjects', body: { allOrNone: false, records } }, SaveResults, p);
   }
 
+  /** DELETE /composite/sobjects?ids=…&allOrNone=false, ≤200 ids: one result per id, in order. */
+  async deleteMany(ids: string[], p: CallOpts = {}): Promise<SaveResult[]> {
+    if (ids.length > 200) throw new NonRetryableError('salesforce_too_many_records', 'a collection delete takes at most 200 records');
+    const url = `/composite/sobjects?ids=${ids.map(encodeURIComponent).join(',')}&allOrNone=false`;
+    return this.call('delete', { method: 'DELETE', url }, SaveResults, p);
+  }
+
   /** POST /sobjects/{T}: never retried here (a retry could create a second record). */
   async create(sobject: string, record: SfRecord, p: CallOpts = {}): Promise<SaveResult> {
     return this.call('create', { method: 'POST', url: `/sobjects/${encodeURIComponent(sobject)}`, body: record }, SaveResult, p);
@@ -141,7 +148,7 @@ export class SfClient {
 
   private async call<T>(
     operation: string,
-    req: { method: 'GET' | 'POST' | 'PATCH'; url: string; body?: unknown; headers?: Record<string, string> },
+    req: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown; headers?: Record<string, string> },
     schema: z.ZodType<T>,
     p: CallOpts,
   ): Promise<T> {

@@ -304,6 +304,34 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
       return res.id;
     },
 
+    async taskStates(ids) {
+      const valid = [...new Set(ids.filter(isSfId))];
+      const out: { id: string; completed: boolean }[] = [];
+      for (let i = 0; i < valid.length; i += RETRIEVE_MAX) {
+        // Deleted tasks come back as null. IsClosed is true for every closed status an org defines, 'Completed' included.
+        for (const r of await client.retrieve('Task', valid.slice(i, i + RETRIEVE_MAX), ['Id', 'Status', 'IsClosed'])) {
+          if (r && typeof r['Id'] === 'string') out.push({ id: r['Id'], completed: r['IsClosed'] === true || r['Status'] === 'Completed' });
+        }
+      }
+      return out;
+    },
+
+    async deleteTasks(ids) {
+      const out: { id: string; ok: boolean; message?: string }[] = [];
+      for (let i = 0; i < ids.length; i += WRITE_MAX) {
+        const chunk = ids.slice(i, i + WRITE_MAX);
+        const results = await client.deleteMany(chunk);
+        chunk.forEach((id, k) => {
+          const r = results[k];
+          const err = r?.errors[0];
+          // A task deleted already (ENTITY_IS_DELETED) is what we wanted.
+          if (r?.success || (err && DELETED_CODES.has(err.statusCode))) out.push({ id, ok: true });
+          else out.push({ id, ok: false, message: err ? `${err.statusCode}: ${err.message}` : 'Salesforce returned no result for this task' });
+        });
+      }
+      return out;
+    },
+
     async count(ot) {
       const res = await client.query(soql`SELECT COUNT() FROM ${ident(SOBJECT[ot])}${filters(ot, [])}`);
       return res.totalSize;

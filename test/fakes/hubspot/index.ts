@@ -96,6 +96,8 @@ export interface HubSpotFake {
   properties(): FakeProperty[];
   removeProperty(name: string): void;
   tasks(): FakeTask[];
+  /** A person edits a task in HubSpot (e.g. hs_task_status → COMPLETED). */
+  setTaskProperty(id: string, name: string, value: string): void;
   owners: FakeOwner[];
   issueAuthCode(redirectUri: string, scopes?: string[]): string;
   expireAccessTokens(): void;
@@ -240,6 +242,13 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
       state.properties.delete(name);
     },
     tasks: () => state.taskList.filter((t) => !t.archived),
+    setTaskProperty(id, name, value) {
+      const t = state.tasksById.get(id);
+      if (!t) throw new Error(`HubSpot fake: no task ${id}`);
+      t.properties[name] = value;
+      t.updatedAt = state.now();
+      t.properties.hs_lastmodifieddate = t.updatedAt.toISOString();
+    },
     owners: state.owners,
     issueAuthCode: (redirectUri, scopes) => issueAuthCode(state, redirectUri, scopes),
     expireAccessTokens() {

@@ -160,6 +160,17 @@ export function tasksRouter(state: PortalState): Router {
     res.json(taskOut(t, listParam(req.query.properties), listParam(req.query.associations)));
   });
 
+  // Archive: the task moves to the recycling bin and reads leave it out. HubSpot answers 204 with no body, also for
+  // an id that is archived already or does not exist.
+  r.delete(`${base}/:taskId`, (req: Request, res: Response) => {
+    const t = state.tasksById.get(String(req.params.taskId));
+    if (t && !t.archived) {
+      t.archived = true;
+      t.updatedAt = state.now();
+    }
+    res.status(204).end();
+  });
+
   // ---- owners ----
   const ownerOut = (o: PortalState['owners'][number]) => ({
     id: o.id,
