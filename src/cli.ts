@@ -18,6 +18,7 @@ import { hasUnprintable } from './lib/text.js';
 import { SYNC_MODES } from './sync/runs.js';
 import { ConnectionOpError } from './sync/connections.js';
 import type { SyncMode } from './db/sync-runs.repo.js';
+import { RUNS_USAGE, runsCommand } from './cli-runs.js';
 
 class UsageError extends Error {}
 class CommandError extends Error {}
@@ -37,7 +38,7 @@ const USAGE = `usage: crm-enrich <command>
   sync <connection-id> --mode new|backfill|job-changes
                                           run that sync now (progress on stderr, JSON summary on stdout)
   credits [--account <name>] [--since YYYY-MM-DD] [--json]
-`;
+${RUNS_USAGE}`;
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -195,6 +196,7 @@ const COMMANDS: Record<string, Handler> = {
     }
     return 0;
   },
+  runs: (s, args, out) => runsCommand(s, args, out),
   credits: async (s, args, out) => {
     const { values } = parse(args, { account: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean' } });
     let since = 0;

@@ -29,6 +29,8 @@ import { createConnectionsRepo } from './db/connections.repo.js';
 import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
 import { createContactsRepo } from './db/contacts.repo.js';
 import { createSyncRunsRepo } from './db/sync-runs.repo.js';
+import { createRunHistoryRepo, type RunHistoryRepo } from './db/run-history.repo.js';
+import { createRevertService, type RevertService } from './sync/revert.js';
 import { createAdminRepo } from './db/admin.repo.js';
 import { createQueue, type Queue } from './jobs/queue.js';
 import { createWorker, type Worker } from './jobs/worker.js';
@@ -62,6 +64,7 @@ export interface Services {
     connections: ReturnType<typeof createConnectionsRepo>;
     contacts: ReturnType<typeof createContactsRepo>;
     runs: ReturnType<typeof createSyncRunsRepo>;
+    runHistory: RunHistoryRepo;
     admin: ReturnType<typeof createAdminRepo>;
   };
   providers: Provider[];
@@ -70,6 +73,8 @@ export interface Services {
   queue: Queue;
   registry: ContextRegistry;
   runService: RunService;
+  /** Undo a run (CLI `runs revert`, the run page's button). */
+  revert: RevertService;
   /** The enrichment pipeline (the admin page's dry run uses its preview). */
   pipeline: Pipeline;
   scheduler: Scheduler;
@@ -112,6 +117,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     connections: createConnectionsRepo(db, cipher, clock),
     contacts: createContactsRepo(db),
     runs: createSyncRunsRepo(db),
+    runHistory: createRunHistoryRepo(db),
     admin: createAdminRepo(db),
   };
   // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
@@ -214,6 +220,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     queue,
     registry,
     runService,
+    revert: createRevertService({ runs: repos.runs, history: repos.runHistory, connections: repos.connections, registry, clock, log }),
     pipeline,
     scheduler,
     install,
