@@ -353,6 +353,7 @@ export async function serve(
         queue: services.queue,
         registry: services.registry,
         runService: services.runService,
+        revert: services.revert,
         pipeline: services.pipeline,
         install: services.install,
         outboundEndpoints: services.outboundEndpoints,

@@ -9,6 +9,8 @@ import type { ConnectionsRepo } from '../db/connections.repo.js';
 import type { LedgerRepo } from '../db/ledger.repo.js';
 import type { SettingsRepo } from '../db/settings.repo.js';
 import type { SyncRunsRepo } from '../db/sync-runs.repo.js';
+import type { RunHistoryRepo } from '../db/run-history.repo.js';
+import type { RevertService } from '../sync/revert.js';
 import type { Queue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -34,6 +36,8 @@ export interface AdminDeps {
     ledger: LedgerRepo;
     settings: SettingsRepo;
     runs: SyncRunsRepo;
+    /** Per-contact outcomes of runs (the run view) and revert bookkeeping. */
+    runHistory: RunHistoryRepo;
   };
   /** Whether each CRM is configured (the connect buttons) and which record types it has (forms). */
   connectors: Record<CrmKind, Pick<Connector, 'configured' | 'setupHint' | 'objectTypes'>>;
@@ -43,6 +47,8 @@ export interface AdminDeps {
   /** The connection's CRM session, settings and fields (the mapping page). */
   registry: Pick<ContextRegistry, 'get'>;
   runService: Pick<RunService, 'startRun'>;
+  /** Undo a run (the run page's preview and button). */
+  revert: Pick<RevertService, 'revert' | 'preview'>;
   /** The dry run of a mapping on one record. */
   pipeline: Pick<Pipeline, 'preview'>;
   /** Begin and complete installs (the OAuth routes belong to the admin session), re-provision fields. */
