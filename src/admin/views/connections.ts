@@ -152,14 +152,14 @@ export function connectionView(d: ConnectionDetail): Html {
   ${table(
     'Last syncs of this connection',
     html`<th scope="col">Started</th><th scope="col">Mode</th><th scope="col">Trigger</th><th scope="col">State</th>
-      <th scope="col" class="num">Checked</th><th scope="col" class="num">Enriched</th><th scope="col" class="num">Written</th>
+      <th scope="col" class="num">Checked</th><th scope="col" class="num">Looked up</th><th scope="col" class="num">Found</th><th scope="col" class="num">Written</th>
       <th scope="col" class="num">Job changes</th><th scope="col" class="num">Credits</th><th scope="col" class="num">Errors</th>`,
     d.runs.map((r) => {
       const n = r.counts;
       return html`<tr>
-        <td>${time(r.started_at ?? r.created_at)}</td><td>${r.mode}</td><td>${r.trigger}</td>
+        <td><a href="${adminPath('runs', r.id)}">${time(r.started_at ?? r.created_at)}</a></td><td>${r.mode}</td><td>${r.trigger}</td>
         <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r, d.now)}</td>
-        <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.written)}</td>
+        <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.found)}</td><td class="num">${num(n.written)}</td>
         <td class="num">${num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
       </tr>`;
     }),
