@@ -24,6 +24,7 @@ const OUTCOME_LABEL: Record<RunContactOutcome, string> = {
   skipped: 'Skipped',
   failed: 'Failed',
 };
+const PREVIEW_ROWS = 500;
 export const OUTCOMES: RunContactOutcome[] = ['written', 'unchanged', 'not_found', 'skipped', 'failed'];
 
 const live = (r: RunRow) => r.state === 'queued' || r.state === 'running';
@@ -122,7 +123,9 @@ export function runView(d: RunViewData): Html {
 
 export function revertPreviewView(d: { run: RunRow; conn: { crm: string; external_id: string }; report: RevertReport; tasks: boolean; csrf: string }): Html {
   const r = d.report;
-  const rows = r.fields.filter((f) => f.outcome !== 'reverted').concat(r.fields.filter((f) => f.outcome === 'reverted'));
+  // Kept and failed fields first: they are what an admin needs to see. A big run shows its first rows only.
+  const all = r.fields.filter((f) => f.outcome !== 'reverted').concat(r.fields.filter((f) => f.outcome === 'reverted'));
+  const rows = all.slice(0, PREVIEW_ROWS);
   const show = (v: string | null) => (v === null ? html`<span class="muted">empty</span>` : v);
   return html`<h1>Revert this run?</h1>
   <p><a href="${adminPath('runs', d.run.id)}">${crmName(d.conn.crm)} ${d.run.mode} run</a> of ${time(d.run.started_at ?? d.run.created_at)}.</p>
@@ -140,6 +143,7 @@ export function revertPreviewView(d: { run: RunRow; conn: { crm: string; externa
       <td>${f.outcome === 'reverted' ? 'put back' : f.outcome === 'kept' ? html`<strong>kept</strong> (${f.reason})` : html`<strong>cannot</strong> (${f.reason})`}</td></tr>`),
     { empty: 'Nothing left to revert: every field of this run was put back already, or the run wrote none.', visibleCaption: true },
   )}
+  ${all.length > rows.length ? html`<p class="muted">The first ${num(rows.length)} of ${num(all.length)} fields are shown.</p>` : ''}
   ${d.tasks && r.tasks.length
     ? table(
         'Tasks of this run',
