@@ -17,6 +17,7 @@ COPY bin ./bin
 COPY scripts ./scripts
 COPY config ./config
 COPY connectors ./connectors
+COPY fakes ./fakes
 COPY src ./src
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -1,10 +1,11 @@
 // The crm-enrich command line. Exit 0 on success, 1 on failure (one line on stderr), 2 on a usage error.
 // Machine-readable output goes to stdout; logs and progress go to stderr.
-import { statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/load.js';
+import { helpFor, helpPointer, wantsHelp } from './cli-help.js';
 import type { Services } from './main.js';
 import { openDb } from './db/open.js';
 import { createDatasetRepo } from './db/dataset.repo.js';
@@ -20,15 +21,17 @@ import { ConnectionOpError } from './sync/connections.js';
 import type { SyncMode } from './db/sync-runs.repo.js';
 import { RUNS_USAGE, runsCommand } from './cli-runs.js';
 
-class UsageError extends Error {}
-class CommandError extends Error {}
+import { CommandError, UsageError, type Out } from './cli-errors.js';
 
-const USAGE = `usage: crm-enrich <command>
+const USAGE = `usage: crm-enrich <command>       (crm-enrich <command> --help: details and examples; --version)
 
+  demo                                    try it: the service with local stand-in CRMs, a job change and its task
   serve                                   run the HTTP server, job worker and scheduler
+  admin reset-password                    print a new admin password
   accounts create <name>                  print the account id (idempotent by name)
   accounts set-limit <name> <credits>     monthly credit limit (0 = no limit)
   api-keys create --account <name>        print a new API key (shown once)
+  api-keys list [--json] | revoke <id>    keys by id and prefix; revoke one
   dataset import <file>                   JSONL profiles or CSV with profile columns
   enrich --email E | --linkedin-url U [--account <name>]
   seniority                               job titles on stdin → JSON lines on stdout
@@ -40,7 +43,6 @@ const USAGE = `usage: crm-enrich <command>
   credits [--account <name>] [--since YYYY-MM-DD] [--json]
 ${RUNS_USAGE}`;
 
-type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 export async function main(argv: string[], out: Out = defaultOut): Promise<number> {
@@ -50,11 +52,25 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
       (command ? out.stdout : out.stderr)(USAGE);
       return command ? 0 : 2;
     }
+    if (command === '--version' || command === '-V' || command === 'version') {
+      out.stdout(`crm-enrich ${version()}\n`);
+      return 0;
+    }
+    if (wantsHelp(rest)) {
+      const help = helpFor(command, USAGE);
+      if (!help) throw new UsageError(`unknown command "${command}"`);
+      out.stdout(help);
+      return 0;
+    }
+    // .env in the working directory, under what is already set; seniority is a pure filter and needs no configuration.
+    if (command !== 'seniority') loadDotEnv();
     // seniority needs no database: keep it usable as a pure filter.
     if (command === 'seniority') return await seniorityCommand(rest, out);
     // A dataset import needs the database only. Not loading the server and the CRM connectors keeps the
     // process of a multi-gigabyte import small (about 60 MB less resident memory).
     if (command === 'dataset') return await datasetCommand(rest, loadConfig(), out);
+    // The demo builds its own configuration (its own data folder, the stand-in CRMs).
+    if (command === 'demo') return await (await import('./demo/command.js')).demoCommand(rest, out);
     const handler = COMMANDS[command];
     if (!handler) throw new UsageError(`unknown command "${command}"`);
     const config = loadConfig();
@@ -68,7 +84,8 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      out.stderr(`crm-enrich: ${err.message}\n${USAGE}`);
+      // The one useful line and where the rest is; not the whole usage.
+      out.stderr(`crm-enrich: ${err.message}\n${helpPointer(command, USAGE)}\n`);
       return 2;
     }
     if (err instanceof ConfigError) {
@@ -101,9 +118,19 @@ const COMMANDS: Record<string, Handler> = {
     }
     throw new UsageError('accounts create <name> | accounts set-limit <name> <credits>');
   },
+  admin: async (s, args, out) => {
+    const [sub, ...rest] = args;
+    if (sub !== 'reset-password' || rest.length) throw new UsageError('admin reset-password');
+    if (s.config.ADMIN_PASSWORD) throw new CommandError('ADMIN_PASSWORD is set and the server applies it at every start: change it there');
+    const { resetAdminPassword } = await import('./main.js');
+    out.stdout(`${resetAdminPassword(s)}\n`);
+    out.stderr('crm-enrich: the admin password was replaced (shown once, above); admin sessions signed in with the old one have ended\n');
+    return 0;
+  },
   'api-keys': async (s, args, out) => {
     const [sub, ...rest] = args;
-    if (sub !== 'create') throw new UsageError('api-keys create --account <name>');
+    if (sub === 'list' || sub === 'revoke') return (await import('./cli-api-keys.js')).apiKeysCommand(s, sub, rest, out);
+    if (sub !== 'create') throw new UsageError('api-keys create --account <name> | api-keys list [--json] | api-keys revoke <key-id>');
     const { values } = parse(rest, { account: { type: 'string' } });
     if (!values.account) throw new UsageError('api-keys create needs --account <name>');
     const account = s.repos.accounts.ensure(accountName(values.account));
@@ -266,12 +293,7 @@ async function datasetCommand(args: string[], config: Config, out: Out): Promise
   const [sub, ...rest] = args;
   if (sub !== 'import') throw new UsageError('dataset import <file>');
   const [file] = positionals(rest, 1, 'dataset import <file>');
-  let size: number;
-  try {
-    size = statSync(file!).size;
-  } catch (err) {
-    throw new CommandError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? oneLine(err)}`);
-  }
+  const size = (await import('./cli-files.js')).readableTextFile(file!);
   const format = /\.csv$/i.test(file!) ? 'csv' : /\.jsonl?$/i.test(file!) ? 'jsonl' : 'auto';
   // A licensed dataset is gigabytes: stream it, and say how far along it is when that takes a while.
   const progress = size > PROGRESS_OVER_BYTES ? createProgress('dataset import (MB)') : undefined;
@@ -335,4 +357,9 @@ function accountName(name: string): string {
 
 function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+/** The package version (package.json, read when asked). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

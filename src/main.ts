@@ -290,21 +290,44 @@ function loadEncryptionKey(config: Config, dbPath: string, log: Logger): Buffer 
 }
 
 /**
- * ADMIN_PASSWORD wins and its hash is kept in sync; without it a password is generated at the first start and
- * returned once so the caller can show it. Only the scrypt hash is stored.
+ * ADMIN_PASSWORD wins and its hash is kept in sync; without it a password is generated at the first start. Nothing
+ * is stored until `store()` is called — serve() calls it once the server listens and the banner can print the
+ * password (a first start that fails on a busy port must not keep the hash of a password nobody ever saw).
+ * Only the scrypt hash is stored.
  */
-export function ensureAdminPassword(services: Services): { generated?: string } {
+export function planAdminPassword(services: Services): { generated?: string; store(): void } {
   const { settings } = services.repos;
-  const stored = settings.get('admin_password_hash');
   const fromEnv = services.config.ADMIN_PASSWORD;
   if (fromEnv) {
-    if (!stored || !verifyPassword(fromEnv, stored)) settings.set('admin_password_hash', hashPassword(fromEnv));
-    return {};
+    return {
+      store() {
+        const stored = settings.get('admin_password_hash');
+        if (!stored || !verifyPassword(fromEnv, stored)) settings.set('admin_password_hash', hashPassword(fromEnv));
+      },
+    };
   }
-  if (stored) return {};
+  if (settings.get('admin_password_hash')) return { store() {} };
   const generated = randomToken(15);
-  settings.set('admin_password_hash', hashPassword(generated));
-  return { generated };
+  return {
+    generated,
+    store() {
+      settings.set('admin_password_hash', hashPassword(generated));
+    },
+  };
+}
+
+/** Plans and stores at once (tests, and callers that do not listen). */
+export function ensureAdminPassword(services: Services): { generated?: string } {
+  const plan = planAdminPassword(services);
+  plan.store();
+  return plan.generated ? { generated: plan.generated } : {};
+}
+
+/** `admin reset-password`: a new generated password, stored as a hash; sessions opened with the old one end. */
+export function resetAdminPassword(services: Services): string {
+  const password = randomToken(15);
+  services.repos.settings.set('admin_password_hash', hashPassword(password));
+  return password;
 }
 
 export interface Running {
@@ -319,7 +342,7 @@ export async function serve(
   opts: { port?: number; host?: string; worker?: boolean; scheduler?: boolean; announce?: boolean; routers?: import('express').Router[] } = {},
 ): Promise<Running> {
   const { config, log, repos, enricher, metrics } = services;
-  const admin = ensureAdminPassword(services);
+  const admin = planAdminPassword(services);
   const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE);
   // /healthz proves the database answers; the statement is prepared once, not per probe.
   const ping = services.db.prepare('SELECT 1');
@@ -383,8 +406,12 @@ export async function serve(
   });
   await new Promise<void>((ok, fail) => {
     server.once('listening', ok);
-    server.once('error', fail);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(err.code === 'EADDRINUSE' ? new Error(`port ${opts.port ?? config.PORT} on ${opts.host ?? config.HOST} is already in use: stop the other process or set PORT to a free port`) : err),
+    );
   });
+  // Only now is the password stored: the banner below prints it.
+  admin.store();
   const addr = server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : config.PUBLIC_URL;
   log.info({ url, publicUrl: config.PUBLIC_URL, providers: enricher.activeProviders }, 'crm-enrich listening');
@@ -412,18 +439,30 @@ export async function serve(
   };
 }
 
-/** The first-start banner: on stderr, for a person; the password appears here once and never in the JSON log. */
+/** The start banner: on stderr, for a person; the password appears here once and never in the JSON log. */
 function announce(services: Services, url: string, generatedPassword: string | undefined): void {
-  const { config, enricher } = services;
+  const { config, enricher, connectors } = services;
+  const base = config.PUBLIC_URL.replace(/\/+$/, '');
+  // One host: the public URL; the socket address only when it differs (a wildcard bind, a proxy in front).
+  const listening = new URL(url).origin === new URL(base).origin ? '' : ` (listening on ${url})`;
+  const crms = (['hubspot', 'salesforce'] as const).filter((c) => connectors[c].configured);
   const lines = [
     '',
-    `  crm-enrich is running on ${url}`,
-    `  admin page:        ${config.PUBLIC_URL}/admin`,
+    `  crm-enrich is running on ${base}${listening}`,
+    `  admin page:        ${base}/admin`,
     `  active providers:  ${enricher.activeProviders.length ? enricher.activeProviders.join(', ') : 'none (the enrichment API answers 503)'}`,
     `  database:          ${config.DATABASE_PATH}`,
+    `  CRMs configured:   ${crms.length ? crms.map((c) => (c === 'hubspot' ? 'HubSpot' : 'Salesforce')).join(', ') : 'none (set HUBSPOT_CLIENT_ID/SECRET or SALESFORCE_CLIENT_ID/SECRET to connect one)'}`,
+    `  OAuth callbacks:   ${base}/oauth/hubspot/callback`,
+    `                     ${base}/oauth/salesforce/callback`,
+    `  HubSpot webhooks:  ${base}/webhooks/hubspot`,
   ];
   if (generatedPassword) {
-    lines.push(`  admin password:    ${generatedPassword}`, '                     (generated now and shown only this once; set ADMIN_PASSWORD to choose your own)');
+    lines.push(
+      `  admin password:    ${generatedPassword}`,
+      '                     (generated now and shown only this once; set ADMIN_PASSWORD to choose your own,',
+      '                     or run `npx crm-enrich admin reset-password` to get a new one)',
+    );
   }
   process.stderr.write(`${lines.join('\n')}\n\n`);
 }

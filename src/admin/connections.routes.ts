@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CrmKind } from '../../connectors/types.js';
 import type { ConnectionRow } from '../db/connections.repo.js';
 import { InstallError } from '../sync/install.js';
+import { connectHostProblem } from './public-host.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { CONTACT_ENRICH } from '../sync/handlers.js';
 import { ConnectionOpError } from '../sync/connections.js';
@@ -59,6 +60,8 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
   r.post('/connections/connect', (req, res) => {
     const f = ConnectForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/connections', { kind: 'error', message: firstIssue(f.error) });
+    const hostProblem = connectHostProblem(req, deps.config.PUBLIC_URL);
+    if (hostProblem) return ctx.done(req, res, '/admin/connections', { kind: 'error', message: hostProblem });
     try {
       res.redirect(303, deps.install.begin(f.data.crm, f.data.account ? f.data.account : null, ctx.session(req).idHash));
     } catch (err) {

@@ -56,7 +56,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   const sessions = createSessions({ repo: deps.repos.admin.sessions, settings: deps.repos.settings, clock, secure: config.PUBLIC_URL.startsWith('https:') });
   const throttle = createLoginThrottle(clock, deps.throttle ?? DEFAULT_THROTTLE);
   const ctx = createContext(deps, sessions);
-  const origins = [config.HUBSPOT_AUTHORIZE_URL, config.SALESFORCE_LOGIN_URL].map((u) => new URL(u).origin);
+  // PUBLIC_URL too: a consent screen that approves at once redirects straight on to PUBLIC_URL's callback.
+  const origins = [config.HUBSPOT_AUTHORIZE_URL, config.SALESFORCE_LOGIN_URL, config.PUBLIC_URL].map((u) => new URL(u).origin);
 
   const outer = Router();
   const r = Router();

@@ -1,4 +1,7 @@
 // Reads the environment once and returns a typed Config, or every problem at once.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { EnvSchema, type Config } from './schema.js';
 import { parseEncryptionKey } from '../lib/crypto.js';
 
@@ -44,4 +47,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/**
+ * Reads `.env` in the working directory into `env` (process.env by default). Variables already set win, so a
+ * process manager or a one-off `PORT=4000 npx crm-enrich serve` still overrides the file. No file: nothing
+ * happens. Returns the path read, if any.
+ */
+export function loadDotEnv(file = '.env', env: Record<string, string | undefined> = process.env): string | undefined {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError([`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  for (const [key, value] of Object.entries(parseEnv(text))) {
+    if (env[key] === undefined) env[key] = value;
+  }
+  return path;
 }

@@ -92,6 +92,16 @@ export const EnvSchema = z
     message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
     path: ['HTTP_HEADERS_TIMEOUT_MS'],
   })
-  .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL ?? `http://localhost:${e.PORT}` }));
+  .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL ?? servedUrl(e.HOST, e.PORT) }));
+
+/**
+ * The default PUBLIC_URL: the address actually served, so the admin page, the OAuth redirect and the session cookie
+ * all name one host (a page opened on 127.0.0.1 whose OAuth callback said localhost lost its login on the way
+ * back). A wildcard HOST (the Docker image's 0.0.0.0) is reached as localhost.
+ */
+export function servedUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '[::]' ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
 
 export type Config = z.infer<typeof EnvSchema>;

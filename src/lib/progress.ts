@@ -20,19 +20,25 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
     const eta = total && rate > 0 && done < total ? ` eta ${fmt((total - done) / rate)}` : '';
     return `${label} ${bar}${count} ${rate.toFixed(1)}/s${eta}${note ? ` — ${note}` : ''}`;
   };
-  let last: [number, number | null] = [0, null];
+  let last: [number, number | null, (string | null | undefined)?] = [0, null];
+  // Not a terminal (a log file, CI): a line only when something changed — the count, the total or what it waits
+  // for (a countdown's seconds do not count) — at most every 2 s, and finish() does not repeat the last line.
+  let printedKey: string | undefined;
+  const keyOf = (done: number, total: number | null, note?: string | null) => `${done}/${total}/${(note ?? '').replace(/\d+/g, '#')}`;
   return {
     update(done, total, note) {
-      last = [done, total];
+      last = [done, total, note];
       const t = now();
       if (tty) stream.write(`\r${render(done, total, note)}\u001b[K`);
-      else if (t - lastLine >= 2000) {
+      else if (t - lastLine >= 2000 && keyOf(done, total, note) !== printedKey) {
         lastLine = t;
+        printedKey = keyOf(done, total, note);
         stream.write(`${render(done, total, note)}\n`);
       }
     },
     finish() {
-      stream.write(tty ? `\r${render(...last)}\u001b[K\n` : `${render(...last)}\n`);
+      if (tty) stream.write(`\r${render(last[0], last[1])}\u001b[K\n`);
+      else if (keyOf(last[0], last[1], last[2]) !== printedKey) stream.write(`${render(last[0], last[1])}\n`);
     },
   };
 }
