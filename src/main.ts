@@ -36,6 +36,7 @@ import { createContextRegistry, type ContextRegistry } from './sync/context.js';
 import { createPipeline, type Pipeline } from './sync/pipeline.js';
 import { createTaskOutbox } from './sync/tasks.js';
 import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
+import { createEstimator, type Estimator } from './sync/estimate.js';
 import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
@@ -70,6 +71,8 @@ export interface Services {
   queue: Queue;
   registry: ContextRegistry;
   runService: RunService;
+  /** A sync run's estimate (records, contacts to enrich, most credits) without enriching anything. */
+  estimator: Estimator;
   /** The enrichment pipeline (the admin page's dry run uses its preview). */
   pipeline: Pipeline;
   scheduler: Scheduler;
@@ -214,6 +217,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     queue,
     registry,
     runService,
+    estimator: createEstimator({ contacts: repos.contacts, runs: repos.runs, registry, runService, clock }),
     pipeline,
     scheduler,
     install,
@@ -346,6 +350,7 @@ export async function serve(
         queue: services.queue,
         registry: services.registry,
         runService: services.runService,
+        estimator: services.estimator,
         pipeline: services.pipeline,
         install: services.install,
         outboundEndpoints: services.outboundEndpoints,

@@ -18,6 +18,7 @@ import type { InstallService } from '../sync/install.js';
 import type { OutboundEndpoints } from '../sync/outbound-endpoint.js';
 import type { Pipeline } from '../sync/pipeline.js';
 import type { RunService } from '../sync/runs.js';
+import type { Estimator } from '../sync/estimate.js';
 import type { Connector, CrmKind } from '../../connectors/types.js';
 import type { ThrottleOptions } from './auth.js';
 
@@ -43,6 +44,8 @@ export interface AdminDeps {
   /** The connection's CRM session, settings and fields (the mapping page). */
   registry: Pick<ContextRegistry, 'get'>;
   runService: Pick<RunService, 'startRun'>;
+  /** The estimate shown before "Run sync now" (absent: the page offers none). */
+  estimator?: Estimator;
   /** The dry run of a mapping on one record. */
   pipeline: Pick<Pipeline, 'preview'>;
   /** Begin and complete installs (the OAuth routes belong to the admin session), re-provision fields. */
