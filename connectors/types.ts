@@ -37,6 +37,9 @@ export interface CrmContact extends ContactRef {
   ownerId: string | null;
   /** Display name for task subjects ("Ada Lovelace"). */
   name: string | null;
+  /** The record's own first and last name (HubSpot firstname/lastname, Salesforce FirstName/LastName), when read. */
+  firstName?: string | null;
+  lastName?: string | null;
   /** ISO-8601. */
   createdAt: string | null;
   /** Current values of the requested fields, in logical form; absent = not readable. */

@@ -40,6 +40,8 @@ const USAGE = `usage: crm-enrich <command>       (crm-enrich <command> --help: d
                                           stop or restart syncs of a connection; disconnect revokes its tokens
   sync <connection-id> --mode new|backfill|job-changes
                                           run that sync now (progress on stderr, JSON summary on stdout)
+  sync <connection-id> --mode M --estimate
+                                          {"contacts":N,"to_enrich":N,"max_credits":N}; enriches and charges nothing
   credits [--account <name>] [--since YYYY-MM-DD] [--json]
 ${RUNS_USAGE}`;
 
@@ -175,7 +177,7 @@ const COMMANDS: Record<string, Handler> = {
     return 0;
   },
   sync: async (s, args, out) => {
-    const { values, positionals: pos } = parseArgs({ args, options: { mode: { type: 'string' } }, allowPositionals: true, strict: false });
+    const { values, positionals: pos } = parseArgs({ args, options: { mode: { type: 'string' }, estimate: { type: 'boolean' } }, allowPositionals: true, strict: false });
     const connectionId = pos[0];
     if (!connectionId || pos.length !== 1) throw new UsageError('sync <connection-id> --mode new|backfill|job-changes');
     const mode = values.mode;
@@ -183,6 +185,10 @@ const COMMANDS: Record<string, Handler> = {
     const conn = s.repos.connections.get(connectionId);
     if (!conn) throw new CommandError(`no connection "${connectionId}" (see: crm-enrich connections list)`);
     if (conn.status !== 'connected') throw new CommandError(`connection ${connectionId} is ${conn.status.replace('_', ' ')}`);
+    if (values.estimate === true) {
+      out.stdout(`${JSON.stringify(await s.estimator.estimate(connectionId, mode as SyncMode))}\n`);
+      return 0;
+    }
     const { run, jobId } = s.runService.startRun(connectionId, mode as SyncMode, 'cli');
     const worker = s.createWorker({ concurrency: 1 });
     const progress = createProgress(`${conn.crm} ${mode}`);
@@ -216,7 +222,7 @@ const COMMANDS: Record<string, Handler> = {
     const r = s.repos.runs.get(run.id)!;
     const { counts } = r;
     const state = stop.signal.aborted && r.state === 'running' ? 'interrupted' : r.state;
-    out.stdout(`${JSON.stringify({ run_id: r.id, connection_id: connectionId, mode, state, ...counts, error: r.error })}\n`);
+    out.stdout(`${JSON.stringify({ run_id: r.id, connection_id: connectionId, mode, state, ...counts, error: r.error, ...(r.note ? { note: r.note } : {}) })}\n`);
     if (state !== 'succeeded') {
       out.stderr(`crm-enrich: sync ${state}${r.error ? `: ${r.error}` : ''}\n`);
       return 1;

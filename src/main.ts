@@ -38,6 +38,7 @@ import { createContextRegistry, type ContextRegistry } from './sync/context.js';
 import { createPipeline, type Pipeline } from './sync/pipeline.js';
 import { createTaskOutbox } from './sync/tasks.js';
 import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
+import { createEstimator, type Estimator } from './sync/estimate.js';
 import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
@@ -75,6 +76,8 @@ export interface Services {
   runService: RunService;
   /** Undo a run (CLI `runs revert`, the run page's button). */
   revert: RevertService;
+  /** A sync run's estimate (records, contacts to enrich, most credits) without enriching anything. */
+  estimator: Estimator;
   /** The enrichment pipeline (the admin page's dry run uses its preview). */
   pipeline: Pipeline;
   scheduler: Scheduler;
@@ -221,6 +224,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     registry,
     runService,
     revert: createRevertService({ runs: repos.runs, history: repos.runHistory, connections: repos.connections, registry, clock, log }),
+    estimator: createEstimator({ contacts: repos.contacts, runs: repos.runs, registry, runService, clock }),
     pipeline,
     scheduler,
     install,
@@ -377,6 +381,7 @@ export async function serve(
         registry: services.registry,
         runService: services.runService,
         revert: services.revert,
+        estimator: services.estimator,
         pipeline: services.pipeline,
         install: services.install,
         outboundEndpoints: services.outboundEndpoints,

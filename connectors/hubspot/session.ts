@@ -119,6 +119,8 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
       linkedinUrl: props.hs_linkedin_url || null,
       ownerId: props.hubspot_owner_id || null,
       name: name || null,
+      firstName: props.firstname?.trim() || null,
+      lastName: props.lastname?.trim() || null,
       createdAt: created === null ? null : new Date(created).toISOString(),
       values,
     };

@@ -56,7 +56,7 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
 
   /** The requested fields describe shows (others dropped: missing FLS would fail the whole query), plus ours. */
   function selectFields(ot: ObjectType, idx: FieldIndex, requested: string[]): string[] {
-    const base = ['Id', 'Email', 'OwnerId', 'Name', 'CreatedDate', LINKEDIN_FIELD, ...(ot === 'lead' ? ['IsConverted'] : [])];
+    const base = ['Id', 'Email', 'OwnerId', 'Name', 'FirstName', 'LastName', 'CreatedDate', LINKEDIN_FIELD, ...(ot === 'lead' ? ['IsConverted'] : [])];
     const out = new Map<string, string>();
     for (const name of [...base, ...requested]) {
       const def = idx.get(name.toLowerCase());
@@ -85,6 +85,8 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
       linkedinUrl: str(LINKEDIN_FIELD),
       ownerId: str('OwnerId'),
       name: str('Name'),
+      firstName: str('FirstName'),
+      lastName: str('LastName'),
       createdAt: created ? parseSfDateTime(created) : null,
       values,
     };

@@ -20,6 +20,7 @@ import type { InstallService } from '../sync/install.js';
 import type { OutboundEndpoints } from '../sync/outbound-endpoint.js';
 import type { Pipeline } from '../sync/pipeline.js';
 import type { RunService } from '../sync/runs.js';
+import type { Estimator } from '../sync/estimate.js';
 import type { Connector, CrmKind } from '../../connectors/types.js';
 import type { ThrottleOptions } from './auth.js';
 
@@ -49,6 +50,8 @@ export interface AdminDeps {
   runService: Pick<RunService, 'startRun'>;
   /** Undo a run (the run page's preview and button). */
   revert: Pick<RevertService, 'revert' | 'preview'>;
+  /** The estimate shown before "Run sync now" (absent: the page offers none). */
+  estimator?: Estimator;
   /** The dry run of a mapping on one record. */
   pipeline: Pick<Pipeline, 'preview'>;
   /** Begin and complete installs (the OAuth routes belong to the admin session), re-provision fields. */

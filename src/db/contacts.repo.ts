@@ -72,10 +72,11 @@ export function createContactsRepo(db: Db) {
        confidence = excluded.confidence, found = excluded.found, job_change_flagged_at = excluded.job_change_flagged_at,
        last_enriched_at = excluded.last_enriched_at`,
   );
-  const due = db.prepare<[string, number, string, string, string, number], SnapshotRow>(
+  // Oldest check first: with a monitoring budget, the contacts not looked at for longest go before the budget ends.
+  const due = db.prepare<[string, number, number, number, string, string, string, number], SnapshotRow>(
     `SELECT * FROM contact_snapshots WHERE connection_id = ? AND last_enriched_at < ?
-        AND (object_type > ? OR (object_type = ? AND contact_id > ?))
-      ORDER BY object_type, contact_id LIMIT ?`,
+        AND (last_enriched_at > ? OR (last_enriched_at = ? AND (object_type > ? OR (object_type = ? AND contact_id > ?))))
+      ORDER BY last_enriched_at, object_type, contact_id LIMIT ?`,
   );
   const countDue = db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM contact_snapshots WHERE connection_id = ? AND last_enriched_at < ?');
   const written = db.prepare<[string, string, string], { field: string; value_json: string }>(
@@ -115,10 +116,11 @@ export function createContactsRepo(db: Db) {
     upsertSnapshot(s: Omit<SnapshotRow, 'first_enriched_at' | 'last_enriched_at'> & { at: number }): void {
       upsertSnapshot.run(s);
     },
-    /** Snapshots enriched before `olderThan`, in a stable order, after the cursor (object type, id). */
-    dueSnapshots(connectionId: string, olderThan: number, after: { objectType: string; id: string } | null, limit: number): SnapshotRow[] {
+    /** Snapshots enriched before `olderThan`, oldest first (then object type, id), after the cursor. */
+    dueSnapshots(connectionId: string, olderThan: number, after: { at?: number | undefined; objectType: string; id: string } | null, limit: number): SnapshotRow[] {
+      const at = after?.at ?? -1;
       const ot = after?.objectType ?? '';
-      return due.all(connectionId, olderThan, ot, ot, after?.id ?? '', limit);
+      return due.all(connectionId, olderThan, at, at, ot, ot, after?.id ?? '', limit);
     },
     countDue: (connectionId: string, olderThan: number) => countDue.get(connectionId, olderThan)!.n,
     writtenValues(connectionId: string, ref: ContactRef): Record<string, FieldValue> {

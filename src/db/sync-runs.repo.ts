@@ -18,9 +18,18 @@ export interface RunCounts {
   credits: number;
   errors: number;
   skipped: number;
+  /** Skipped by the guarantees (each is also in `skipped`): a profile naming someone else, a role or throwaway mailbox. */
+  name_mismatch: number;
+  role_mailbox: number;
+  disposable_email: number;
 }
 
-export const emptyCounts = (): RunCounts => ({ checked: 0, enriched: 0, found: 0, written: 0, changed: 0, tasks: 0, credits: 0, errors: 0, skipped: 0 });
+/** The skip reasons a run counts on their own. */
+export const GUARD_REASONS = ['name_mismatch', 'role_mailbox', 'disposable_email'] as const;
+
+export const emptyCounts = (): RunCounts => ({
+  checked: 0, enriched: 0, found: 0, written: 0, changed: 0, tasks: 0, credits: 0, errors: 0, skipped: 0, name_mismatch: 0, role_mailbox: 0, disposable_email: 0,
+});
 
 /** A run as the code sees it: its JSON columns parsed once, in runFromRow. */
 export interface RunRow {
@@ -41,6 +50,8 @@ export interface RunRow {
   /** The provider whose rate limit the run is waiting for, and until when (epoch ms); null while it runs freely. */
   waiting_provider: string | null;
   waiting_until: number | null;
+  /** Why a run ended early though it succeeded ("stopped at the monthly monitoring budget …"); null otherwise. */
+  note: string | null;
 }
 
 type StoredRun = Omit<RunRow, 'checkpoint' | 'counts'> & { checkpoint_json: string | null; counts_json: string };
@@ -75,6 +86,10 @@ export function createSyncRunsRepo(db: Db) {
     `UPDATE sync_runs SET counts_json = json_set(counts_json, '$.tasks', COALESCE(json_extract(counts_json, '$.tasks'), 0) + ?) WHERE id = ?`,
   );
   const finish = db.prepare('UPDATE sync_runs SET state = ?, error = ?, finished_at = ?, waiting_provider = NULL, waiting_until = NULL WHERE id = ?');
+  const setNote = db.prepare('UPDATE sync_runs SET note = ? WHERE id = ?');
+  const modeCredits = db.prepare<[string, string, number], { credits: number }>(
+    `SELECT COALESCE(SUM(json_extract(counts_json, '$.credits')), 0) AS credits FROM sync_runs WHERE connection_id = ? AND mode = ? AND created_at >= ?`,
+  );
   const waiting = db.prepare('UPDATE sync_runs SET waiting_provider = ?, waiting_until = ? WHERE id = ?');
   const getState = db.prepare<[string, string], { value: string }>('SELECT value FROM sync_state WHERE connection_id = ? AND key = ?');
   const putState = db.prepare(
@@ -113,6 +128,11 @@ export function createSyncRunsRepo(db: Db) {
     setWaiting(id: string, wait: { provider: string; until: number } | null): void {
       waiting.run(wait?.provider ?? null, wait?.until ?? null, id);
     },
+    setNote(id: string, note: string | null): void {
+      setNote.run(note, id);
+    },
+    /** Credits charged by a connection's runs of one mode created since `since` (epoch ms): the monitoring budget's spend. */
+    creditsSince: (connectionId: string, mode: SyncMode, since: number) => modeCredits.get(connectionId, mode, since)!.credits,
     /** Adds to a run's task count in place (inside the transaction that marks the tasks created). */
     addTasks(id: string, n: number): void {
       addTasks.run(n, id);

@@ -104,7 +104,9 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
     /** Stores validated settings; the cached context of the connection is rebuilt on its next use. */
     saveSettings(id: string, settings: ConnectionSettings): void {
-      connections.setSettings(id, JSON.stringify(settings));
+      // The mapping form does not carry the guarantees' settings: a mapping save keeps the stored ones.
+      const stored = settings.guards === undefined ? (JSON.parse(find(id).settings_json) as { guards?: unknown }).guards : undefined;
+      connections.setSettings(id, JSON.stringify(stored === undefined ? settings : { ...settings, guards: stored }));
       deps.registry.invalidate(id);
     },
   };

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Profile } from '../enrichment/contract.js';
 import type { FieldDef, FieldValue, ObjectType } from '../../connectors/types.js';
+import { GuardSettings } from './guard-settings.js';
 
 export const WRITE_POLICIES = ['fill_empty', 'if_ours', 'overwrite', 'never'] as const;
 export type WritePolicy = (typeof WRITE_POLICIES)[number];
@@ -36,6 +37,8 @@ export const ConnectionSettings = z.object({
   clearJobChangeFlags: z.boolean().default(true),
   /** Create a task for the owner on a job change. */
   createTasks: z.boolean().default(true),
+  /** The guarantees (guard-settings.ts); absent = their defaults. A mapping save leaves them as they are. */
+  guards: GuardSettings.optional(),
 });
 export type ConnectionSettings = z.infer<typeof ConnectionSettings>;
 

@@ -10,6 +10,9 @@ import type { Clock } from '../lib/clock.js';
 import { planWrites, type ConnectionSettings, type FieldChange, type Plan } from './mapping.js';
 import { canonicalEmail, canonicalLinkedInUrl, companyKey } from '../enrichment/normalize.js';
 import { decideJobChange } from './job-change.js';
+import { guardsOf, type GuardSettings } from './guard-settings.js';
+import { mailboxKind } from './mailbox-guard.js';
+import { compareNames } from './name-guard.js';
 
 export type SyncMode = 'new' | 'backfill' | 'job-changes';
 
@@ -93,11 +96,11 @@ export function createPipeline(deps: PipelineDeps) {
     // 1. Who needs enriching.
     const skipped: StartedEnrichment['skipped'] = [];
     const todo: StartedEnrichment['todo'] = [];
+    const guards = guardsOf(conn.settings);
     for (const contact of batch) {
       const snapshot = repo.snapshot(conn.id, contact);
-      if (contact.readOnly) skipped.push({ contact, reason: 'read_only_record' });
-      else if (opts.mode !== 'job-changes' && snapshot) skipped.push({ contact, reason: 'already_enriched' });
-      else if (!contact.email && !linkedinOf(conn, contact)) skipped.push({ contact, reason: 'no_email_or_linkedin' });
+      const reason = skipReason(conn, contact, snapshot, opts.mode, guards);
+      if (reason) skipped.push({ contact, reason });
       else todo.push({ contact, snapshot });
     }
     // 2. Enrich the whole batch in one call: the providers see it as bulk requests, paced by their limiters; a
@@ -140,7 +143,15 @@ export function createPipeline(deps: PipelineDeps) {
       enriched.push({ contact, snapshot, profile: body.profile, confidence: body.confidence, provider: body.source_provider ?? 'unknown', credits: body.credits_charged });
     });
 
-    // 3. Plan every contact's writes.
+    // 3. The wrong-person guard: a profile whose name clearly contradicts the record's own is not written.
+    const mismatched: Enriched[] = [];
+    if (guardsOf(conn.settings).nameGuard) {
+      for (let i = enriched.length - 1; i >= 0; i--) {
+        if (namesContradict(enriched[i]!)) mismatched.push(...enriched.splice(i, 1));
+      }
+    }
+
+    // 4. Plan every contact's writes.
     const fields = await conn.fields(objectType);
     const now = clock.now();
     const planned = enriched.map((e) => {
@@ -148,7 +159,7 @@ export function createPipeline(deps: PipelineDeps) {
       return { ...e, decision, changes: plan.changes };
     });
 
-    // 4. One batch write (the session chunks to the CRM's limit).
+    // 5. One batch write (the session chunks to the CRM's limit).
     const toWrite = planned.filter((p) => p.changes.length > 0);
     const writes = new Map<string, WriteOutcome>();
     if (toWrite.length > 0) {
@@ -159,7 +170,7 @@ export function createPipeline(deps: PipelineDeps) {
       written.forEach((o) => writes.set(o.ref.id, o));
     }
 
-    // 5. Remember what happened, atomically: audit rows, values we own, snapshots, job changes (and the caller's
+    // 6. Remember what happened, atomically: audit rows, values we own, snapshots, job changes (and the caller's
     // bookkeeping through onCommit).
     let final: ContactResult[] = [];
     repo.transaction(() => {
@@ -214,6 +225,16 @@ export function createPipeline(deps: PipelineDeps) {
           at: now,
         });
         result(p.contact, p.changes.length > 0 ? 'written' : 'unchanged', { ...base, jobChange: change !== null });
+      }
+      for (const e of mismatched) {
+        // Audited as a write that was not made (old = the record's name, new = the profile's), and charged as
+        // enriched: the provider answered. The snapshot keeps what we knew, so the next run does not pay again
+        // for the same stranger and job-change detection never compares against them.
+        const crmName = [e.contact.firstName, e.contact.lastName].filter(Boolean).join(' ') || e.contact.name;
+        const profileName = [e.profile.first_name, e.profile.last_name].filter(Boolean).join(' ') || e.profile.full_name;
+        record(conn, e.contact, [{ field: 'name', source: 'full_name', old: crmName, new: profileName }], opts, 'failed', 'name_mismatch: the profile found names someone else');
+        notFound.push({ contact: e.contact, snapshot: e.snapshot });
+        result(e.contact, 'skipped', { reason: 'name_mismatch', credits: e.credits, enriched: true });
       }
       for (const { contact, snapshot } of notFound) {
         // Keep what we knew: a provider that forgets a person is not a job change.
@@ -298,6 +319,25 @@ export function createPipeline(deps: PipelineDeps) {
   }
 
   return { processBatch, startEnrichment, preview };
+}
+
+/**
+ * Why a contact is not sent to the providers, or null: the one decision a run and its estimate share (an estimate
+ * that counted differently would promise credits the run does not charge).
+ */
+export function skipReason(conn: ConnectionContext, contact: CrmContact, snapshot: SnapshotRow | undefined, mode: SyncMode, guards: GuardSettings): string | null {
+  if (contact.readOnly) return 'read_only_record';
+  if (mode !== 'job-changes' && snapshot) return 'already_enriched';
+  const linkedin = linkedinOf(conn, contact);
+  if (!contact.email && !linkedin) return 'no_email_or_linkedin';
+  // A role or throwaway mailbox is nobody's profile; a LinkedIn URL still names a person, so it is enriched.
+  if (!linkedin) return mailboxKind(contact.email, guards.roleMailboxes);
+  return null;
+}
+
+/** The record names somebody (first or last name) and the profile clearly names somebody else. */
+function namesContradict(e: { contact: CrmContact; profile: Profile }): boolean {
+  return compareNames({ first: e.contact.firstName, last: e.contact.lastName }, { first: e.profile.first_name, last: e.profile.last_name }).verdict === 'mismatch';
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;

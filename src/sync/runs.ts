@@ -6,13 +6,15 @@ import { z } from 'zod';
 import type { JobRow, Queue } from '../jobs/queue.js';
 import type { JobHandler, JobResult } from '../jobs/worker.js';
 import type { ContactsRepo } from '../db/contacts.repo.js';
-import { emptyCounts, type RunCounts, type RunRow, type SyncMode, type SyncRunsRepo } from '../db/sync-runs.repo.js';
+import { GUARD_REASONS, emptyCounts, type RunCounts, type RunRow, type SyncMode, type SyncRunsRepo } from '../db/sync-runs.repo.js';
 import type { ObjectType } from '../../connectors/types.js';
 import { DAY_MS, type Clock } from '../lib/clock.js';
 import { classifyError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ContextRegistry } from './context.js';
-import { mappedFields, type ConnectionContext, type ContactResult, type Pipeline } from './pipeline.js';
+import { mappedFields, skipReason, type ConnectionContext, type ContactResult, type Pipeline } from './pipeline.js';
+import { guardsOf } from './guard-settings.js';
+import { fitToAllowance, monitoringAllowance } from './budget.js';
 import type { TaskOutbox } from './tasks.js';
 import { CONTACT_ENRICH, contactJobKey } from './handlers.js';
 
@@ -25,7 +27,9 @@ const Checkpoint = z.object({
   objectIndex: z.number().int().min(0),
   cursor: z.string().nullable(),
   highWater: z.string().nullable().optional(),
-  after: z.object({ objectType: z.string(), id: z.string() }).nullable().optional(),
+  after: z.object({ at: z.number().optional(), objectType: z.string(), id: z.string() }).nullable().optional(),
+  /** job-changes: contacts last checked before this (epoch ms) are due; fixed when the run starts. */
+  dueBefore: z.number().optional(),
 });
 type Checkpoint = z.infer<typeof Checkpoint>;
 
@@ -68,7 +72,7 @@ export function createRunService(deps: RunServiceDeps) {
   async function step(run: RunRow, ctx: ConnectionContext): Promise<'continue' | 'done'> {
     let cp: Checkpoint = run.checkpoint !== null ? Checkpoint.parse(run.checkpoint) : { objectIndex: 0, cursor: null };
     const now = clock.now();
-    const dueBefore = now - deps.cacheTtlDays * DAY_MS;
+    const dueBefore = cp.dueBefore ?? dueSince(ctx, now);
     const onTaskCreated = () => runs.addTasks(run.id, 1);
     let total: number | null = null;
     if (run.checkpoint === null) {
@@ -144,7 +148,7 @@ export function createRunService(deps: RunServiceDeps) {
       }
     } else if (run.mode === 'new') {
       const stored = runs.getState(ctx.id, `new:${objectType}:high_water`);
-      const since = stored ? new Date(Date.parse(stored) - NEW_OVERLAP_MS).toISOString() : null;
+      const since = newSince(stored);
       const page = await ctx.session.createdSince(objectType, { since, cursor: cp.cursor, fields });
       const seen = maxIso(cp.highWater ?? null, page.highWater, stored ?? null);
       if (page.next) cp = { ...cp, cursor: page.next, highWater: seen };
@@ -154,20 +158,49 @@ export function createRunService(deps: RunServiceDeps) {
       }
       await deps.pipeline.processBatch(ctx, objectType, page.contacts, { ...batch, mode: 'new' });
     } else {
-      const due = deps.contacts.dueSnapshots(ctx.id, dueBefore, cp.after ?? null, 100).filter((s) => s.object_type === objectType);
+      // Oldest checks first, across object types: a page is the leading run of one type.
+      const oldest = deps.contacts.dueSnapshots(ctx.id, dueBefore, cp.after ?? null, 100);
+      const type = oldest[0]?.object_type;
+      let due = oldest.slice(0, type === undefined ? 0 : (oldest.findIndex((s) => s.object_type !== type) + 1 || oldest.length + 1) - 1);
       if (due.length === 0) {
-        cp = { objectIndex: cp.objectIndex + 1, cursor: null, after: cp.after ?? null };
+        cp = { objectIndex: ctx.session.objectTypes.length, cursor: null, after: cp.after ?? null, dueBefore };
         runs.transaction(() => commit([]));
       } else {
-        const read = await ctx.session.read(objectType, due.map((s) => s.contact_id), fields);
+        const ot = type as ObjectType;
+        const page = await ctx.session.read(ot, due.map((s) => s.contact_id), mappedFields(ctx.settings, ot));
+        const byId = new Map(page.map((c) => [c.id, c]));
+        // The monitoring budget: the page ends before the first contact whose enrichment could pass it.
+        const allowance = monitoringAllowance(runs, ctx, now);
+        const guards = guardsOf(ctx.settings);
+        const fit = fitToAllowance(due, allowance.contacts, (s) => {
+          const c = byId.get(s.contact_id);
+          return c !== undefined && skipReason(ctx, c, s, 'job-changes', guards) === null;
+        });
+        if (fit === 0) {
+          const left = deps.contacts.countDue(ctx.id, dueBefore);
+          runs.setNote(run.id, `Stopped at the monthly monitoring budget: ${allowance.spent} of ${allowance.budget} credits used this month; ${left} contacts still due.`);
+          deps.log.info({ run: run.id, connection: ctx.id, budget: allowance.budget, spent: allowance.spent }, 'job-changes run stopped at the monitoring budget');
+          return 'done';
+        }
+        due = due.slice(0, fit);
+        const read = due.flatMap((s) => byId.get(s.contact_id) ?? []);
         missing = due.length - read.length;
         const last = due[due.length - 1]!;
-        cp = { ...cp, after: { objectType: last.object_type, id: last.contact_id } };
-        await deps.pipeline.processBatch(ctx, objectType, read, { ...batch, mode: 'job-changes' });
+        cp = { ...cp, after: { at: last.last_enriched_at, objectType: last.object_type, id: last.contact_id }, dueBefore };
+        await deps.pipeline.processBatch(ctx, ot, read, { ...batch, mode: 'job-changes' });
         await deps.outbox.flush(ctx, { onCreated: onTaskCreated });
       }
     }
     return cp.objectIndex >= ctx.session.objectTypes.length ? 'done' : 'continue';
+  }
+
+  /**
+   * job-changes: contacts whose last check is older than the connection's re-check interval are due. With the
+   * profile cache off (CACHE_TTL_DAYS=0) every contact is due on every run, as before the interval existed.
+   */
+  function dueSince(ctx: ConnectionContext, now: number): number {
+    if (deps.cacheTtlDays === 0) return now;
+    return now - guardsOf(ctx.settings).recheckDays * DAY_MS;
   }
 
   async function countTotal(mode: SyncMode, ctx: ConnectionContext, dueBefore: number): Promise<number | null> {
@@ -206,7 +239,7 @@ export function createRunService(deps: RunServiceDeps) {
     },
   };
 
-  return { startRun, handler };
+  return { startRun, handler, dueSince };
 }
 export type RunService = ReturnType<typeof createRunService>;
 
@@ -218,9 +251,16 @@ function jobWillDie(job: JobRow, err: unknown): boolean {
   return !d.retry || attempts >= job.max_attempts;
 }
 
+/** Where a `new` run looks from, given the stored high-water mark (null = from the beginning). */
+export function newSince(stored: string | undefined): string | null {
+  return stored ? new Date(Date.parse(stored) - NEW_OVERLAP_MS).toISOString() : null;
+}
+
 function addCounts(c: RunCounts, results: ContactResult[]): void {
   for (const r of results) {
     c.checked++;
+    const guard = GUARD_REASONS.find((g) => g === r.reason);
+    if (guard) c[guard]++;
     if (r.enriched) c.enriched++;
     if (r.enriched && r.status !== 'not_found') c.found++;
     if (r.status === 'written') c.written++;

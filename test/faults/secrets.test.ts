@@ -172,7 +172,7 @@ describe('secrets', () => {
   it('when the Salesforce flows run (install, Outbound Messages with a session id, refresh, invalid_grant), then they work', async () => {
     await install('salesforce');
     const people = ['priya.raman@quillstack.example', 'derek.olsen@meridian-health.example', 'rachel.kim@tinsel-analytics.example'];
-    const records = people.map((email, i) => sf.addRecord('Contact', { LastName: `Secret${i}`, Email: email }));
+    const records = people.map((email, i) => sf.addRecord('Contact', { LastName: ['Raman', 'Olsen', 'Kim'][i]!, Email: email }));
     const send = async (id: string) => {
       const xml = sf.outboundMessage('Contact', [id], ['Email', 'LastName'], { sessionId: true });
       keep('salesforce Outbound Message session id', /<SessionId>([^<]+)<\/SessionId>/.exec(xml)?.[1]);

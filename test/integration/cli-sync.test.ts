@@ -93,7 +93,7 @@ describe('crm-enrich sync (child process)', () => {
     const repo = t.services.repos.connections;
     // The server process has a live session of its own (built at install) holding its copy of the tokens.
     const [cliEmail, serverEmail] = importPeople(t, 2, { prefix: 'rotation' });
-    const c = fake.addRecord('Contact', { LastName: 'Cli', Email: cliEmail });
+    const c = fake.addRecord('Contact', { LastName: 'Last0', Email: cliEmail });
     const before = repo.tokens(connectionId);
     fake.expireAccessTokens();
     fake.resetRequests();
@@ -105,7 +105,7 @@ describe('crm-enrich sync (child process)', () => {
     // Now the server's worker: its access token is dead and its refresh token was rotated away.
     fake.expireAccessTokens();
     fake.resetRequests();
-    const d = fake.addRecord('Contact', { LastName: 'Server', Email: serverEmail });
+    const d = fake.addRecord('Contact', { LastName: 'Last1', Email: serverEmail });
     expect((await fake.sendOutboundMessage(outboundUrl(t, connectionId), 'Contact', [d.Id])).status).toBe(200);
     await t.services.createWorker({ concurrency: 1 }).drain();
     expect(fake.getRecord(d.Id)).toMatchObject({ Title: 'Senior Engineer', Enrichment_Source__c: 'dataset' });

@@ -218,6 +218,8 @@ describe('reading contacts', () => {
       objectType: 'contact',
       email: 'ada@example.com',
       name: 'Ada Lovelace',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
       ownerId: '71000001',
       linkedinUrl: null,
       values: { enrichment_confidence: 87.5, enrichment_recent_job_change: true, enrichment_job_change_date: '2026-03-01', jobtitle: null },

@@ -201,7 +201,7 @@ describe('read, list, createdSince', () => {
     const read = await session.read('contact', [c.Id, gone.Id, '003000000009999AAA', 'not-an-id'], fields);
     expect(read).toHaveLength(1);
     expect(read[0]).toMatchObject({
-      objectType: 'contact', id: c.Id, email: "o'brien@example.com", ownerId: owner, name: 'Ada Lovelace', linkedinUrl: 'https://linkedin.com/in/ada',
+      objectType: 'contact', id: c.Id, email: "o'brien@example.com", ownerId: owner, name: 'Ada Lovelace', firstName: 'Ada', lastName: 'Lovelace', linkedinUrl: 'https://linkedin.com/in/ada',
       values: { Title: 'CTO', Enrichment_Recent_Job_Change__c: true, Enrichment_Job_Change_Date__c: '2025-02-03', Enrichment_Confidence__c: 87, Enrichment_Enriched_At__c: '2025-02-03T04:05:06.000Z', Enrichment_Seniority__c: 'C-Level' },
     });
     expect(read[0]?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
