@@ -28,6 +28,9 @@ import { webhookRoutes } from './http/webhooks.routes.js';
 import { createConnectionsRepo } from './db/connections.repo.js';
 import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
 import { createContactsRepo } from './db/contacts.repo.js';
+import { createJobChangesRepo } from './db/job-changes.repo.js';
+import { createAlertsRepo } from './db/alerts.repo.js';
+import { createAlertService, RUN_ALERT } from './sync/alerts.js';
 import { createSyncRunsRepo } from './db/sync-runs.repo.js';
 import { createAdminRepo } from './db/admin.repo.js';
 import { createQueue, type Queue } from './jobs/queue.js';
@@ -63,6 +66,8 @@ export interface Services {
     contacts: ReturnType<typeof createContactsRepo>;
     runs: ReturnType<typeof createSyncRunsRepo>;
     admin: ReturnType<typeof createAdminRepo>;
+    jobChanges: ReturnType<typeof createJobChangesRepo>;
+    alerts: ReturnType<typeof createAlertsRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -113,6 +118,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     contacts: createContactsRepo(db),
     runs: createSyncRunsRepo(db),
     admin: createAdminRepo(db),
+    jobChanges: createJobChangesRepo(db),
+    alerts: createAlertsRepo(db, cipher, clock),
   };
   // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
   const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
@@ -165,7 +172,18 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
   });
   const outbox = createTaskOutbox({ contacts: repos.contacts, clock, log });
+  const alertService = createAlertService({
+    alerts: repos.alerts,
+    jobChanges: repos.jobChanges,
+    runs: repos.runs,
+    connections: repos.connections,
+    queue,
+    log,
+    publicUrl: config.PUBLIC_URL,
+    fetchImpl: opts.fetchImpl,
+  });
   const runService = createRunService({
+    afterRun: alertService.afterRun,
     queue,
     runs: repos.runs,
     contacts: repos.contacts,
@@ -194,6 +212,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const handlers = {
     [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox }),
     [SYNC_RUN]: runService.handler,
+    [RUN_ALERT]: alertService.handler,
   };
   metrics.gauge('jobs', 'Jobs by state', ['state'], () =>
     Object.entries(queue.counts())

@@ -54,6 +54,9 @@ export interface JobChangeRow {
   task_id: string | null;
   task_attempts: number;
   last_error: string | null;
+  /** The run that found the change (null for a webhook or single-record job). */
+  run_id: string | null;
+  contact_email: string | null;
 }
 
 export function createContactsRepo(db: Db) {
@@ -89,9 +92,9 @@ export function createContactsRepo(db: Db) {
   );
   const insertChange = db.prepare(
     `INSERT INTO job_changes (id, connection_id, object_type, contact_id, change_key, previous_company, previous_title, new_company, new_title,
-       contact_name, owner_id, detected_at, task_state)
+       contact_name, owner_id, detected_at, task_state, run_id, contact_email)
      VALUES (@id, @connection_id, @object_type, @contact_id, @change_key, @previous_company, @previous_title, @new_company, @new_title,
-       @contact_name, @owner_id, @detected_at, @task_state) ON CONFLICT DO NOTHING`,
+       @contact_name, @owner_id, @detected_at, @task_state, @run_id, @contact_email) ON CONFLICT DO NOTHING`,
   );
   const pendingChanges = db.prepare<[string, number], JobChangeRow>(
     `SELECT * FROM job_changes WHERE connection_id = ? AND task_state IN ('pending', 'creating') ORDER BY detected_at LIMIT ?`,

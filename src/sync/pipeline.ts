@@ -195,6 +195,8 @@ export function createPipeline(deps: PipelineDeps) {
             owner_id: p.contact.ownerId,
             detected_at: now,
             task_state: conn.settings.createTasks ? 'pending' : 'skipped',
+            run_id: opts.runId ?? null,
+            contact_email: p.contact.email,
           });
         }
         repo.upsertSnapshot({

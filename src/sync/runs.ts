@@ -41,6 +41,8 @@ export interface RunServiceDeps {
   clock: Clock;
   log: Logger;
   cacheTtlDays: number;
+  /** Runs in the transaction that finishes a run (the job-change alert is queued there, so it is never lost). */
+  afterRun?: ((run: RunRow) => void) | undefined;
 }
 
 export function createRunService(deps: RunServiceDeps) {
@@ -174,6 +176,13 @@ export function createRunService(deps: RunServiceDeps) {
     return total;
   }
 
+  function finishRun(id: string, state: 'succeeded' | 'failed', error: string | null): void {
+    runs.transaction(() => {
+      runs.finish(id, state, error, clock.now());
+      deps.afterRun?.(runs.get(id)!);
+    });
+  }
+
   const handler: JobHandler = {
     batchSize: 1,
     async run(jobs: JobRow[]): Promise<JobResult[]> {
@@ -186,11 +195,11 @@ export function createRunService(deps: RunServiceDeps) {
         const next = await step(run, ctx);
         if (next === 'continue') return [{ id: job.id, outcome: 'continue' }];
         await deps.outbox.flush(ctx, { onCreated: () => runs.addTasks(run.id, 1) });
-        runs.finish(run.id, 'succeeded', null, clock.now());
+        finishRun(run.id, 'succeeded', null);
         deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts: runs.get(run.id)!.counts }, 'sync run finished');
         return [{ id: job.id, outcome: 'succeeded' }];
       } catch (err) {
-        if (job.attempts >= job.max_attempts) runs.finish(run.id, 'failed', err instanceof Error ? err.message : String(err), clock.now());
+        if (job.attempts >= job.max_attempts) finishRun(run.id, 'failed', err instanceof Error ? err.message : String(err));
         return [{ id: job.id, outcome: 'failed', error: err }];
       }
     },
