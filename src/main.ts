@@ -30,6 +30,7 @@ import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
 import { createContactsRepo } from './db/contacts.repo.js';
 import { createJobChangesRepo } from './db/job-changes.repo.js';
 import { createAlertsRepo } from './db/alerts.repo.js';
+import { createContactHistoryRepo } from './db/contact-history.repo.js';
 import { createAlertService, RUN_ALERT } from './sync/alerts.js';
 import { createSyncRunsRepo } from './db/sync-runs.repo.js';
 import { createAdminRepo } from './db/admin.repo.js';
@@ -68,6 +69,7 @@ export interface Services {
     admin: ReturnType<typeof createAdminRepo>;
     jobChanges: ReturnType<typeof createJobChangesRepo>;
     alerts: ReturnType<typeof createAlertsRepo>;
+    contactHistory: ReturnType<typeof createContactHistoryRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -120,6 +122,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     admin: createAdminRepo(db),
     jobChanges: createJobChangesRepo(db),
     alerts: createAlertsRepo(db, cipher, clock),
+    contactHistory: createContactHistoryRepo(db),
   };
   // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
   const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
@@ -369,6 +372,7 @@ export async function serve(
         install: services.install,
         outboundEndpoints: services.outboundEndpoints,
         activeProviders: enricher.activeProviders,
+        enricher,
       }),
       ...(opts.routers ?? []),
     ],

@@ -12,6 +12,7 @@ import { adminPath, html } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
 import { connectionView, connectionsListView, type ConnectorInfo } from './views/connections.js';
 import { crmName } from './views/common.js';
+import { alertsBlock } from './views/alerts.js';
 
 const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
 
@@ -84,6 +85,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         provision: connections.provision(conn.id),
         objectTypes: deps.connectors[conn.crm].objectTypes,
         outboundMessageUrl: deps.outboundEndpoints.url(conn),
+        alerts: alertsBlock({ base: adminPath('connections', conn.id), target: deps.repos.alerts.target(conn.id), last: deps.repos.alerts.latest(conn.id), csrf: s.csrf }),
         csrf: s.csrf,
         now: deps.clock.now(),
       }),

@@ -9,6 +9,11 @@ import type { ConnectionsRepo } from '../db/connections.repo.js';
 import type { LedgerRepo } from '../db/ledger.repo.js';
 import type { SettingsRepo } from '../db/settings.repo.js';
 import type { SyncRunsRepo } from '../db/sync-runs.repo.js';
+import type { JobChangesRepo } from '../db/job-changes.repo.js';
+import type { AlertsRepo } from '../db/alerts.repo.js';
+import type { ContactHistoryRepo } from '../db/contact-history.repo.js';
+import type { DatasetStore, ProfileCacheStore } from '../enrichment/ports.js';
+import type { Enricher } from '../enrichment/enrich.js';
 import type { Queue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -34,7 +39,17 @@ export interface AdminDeps {
     ledger: LedgerRepo;
     settings: SettingsRepo;
     runs: SyncRunsRepo;
+    /** The job-change inbox and the run alerts (targets and deliveries). */
+    jobChanges: JobChangesRepo;
+    alerts: AlertsRepo;
+    /** The contact view: records found by email / LinkedIn URL / id, their writes, charges and runs. */
+    contactHistory: ContactHistoryRepo;
+    /** The profile we hold for a contact (read only). */
+    cache: Pick<ProfileCacheStore, 'get'>;
+    dataset: Pick<DatasetStore, 'findByEmail' | 'findByLinkedIn'>;
   };
+  /** The dashboard's test enrichment (charged to the `admin-test` account, never written to a CRM). */
+  enricher: Pick<Enricher, 'enrich'>;
   /** Whether each CRM is configured (the connect buttons) and which record types it has (forms). */
   connectors: Record<CrmKind, Pick<Connector, 'configured' | 'setupHint' | 'objectTypes'>>;
   /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves (shared with the CLI). */
