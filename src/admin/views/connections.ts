@@ -137,8 +137,8 @@ export function connectionView(d: ConnectionDetail): Html {
           ? html`<div class="field"><label for="enrich-type">Object</label><select id="enrich-type" name="objectType">
               ${d.objectTypes.map((t) => html`<option value="${t}">${t === 'contact' ? 'Contact' : 'Lead'}</option>`)}</select></div>`
           : html`<input type="hidden" name="objectType" value="${d.objectTypes[0] ?? 'contact'}">`}
-        <div class="field"><label for="enrich-id">${crmName(c.crm)} record id</label>
-          <input id="enrich-id" name="contactId" type="text" required maxlength="64" pattern="[A-Za-z0-9]+" inputmode="text"></div>
+        <div class="field"><label for="enrich-id">${crmName(c.crm)} record id or email</label>
+          <input id="enrich-id" name="contactId" type="text" required maxlength="254" inputmode="text"></div>
         <div class="field"><button type="submit">Enrich</button></div>
       </form>`
     : ''}
