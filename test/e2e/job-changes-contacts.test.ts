@@ -199,6 +199,26 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     expect(await preview.textContent()).not.toContain('There is no');
   });
 
+  it('then the inbox, the contact view and the test enrichment fit a 390 px phone without sideways scrolling', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    const p = await phone.newPage();
+    try {
+      await p.goto(`${base}/admin/login`);
+      await p.getByLabel('Admin password').fill(ADMIN_PASSWORD);
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.waitForURL(`${base}/admin`);
+      for (const path of ['/admin/job-changes', `/admin/contacts?q=${encodeURIComponent(emails[0]!)}`, '/admin/test-enrichment', `/admin/connections/${encodeURIComponent(connectionId)}`]) {
+        await p.goto(`${base}${path}`);
+        const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+        expect(scrollWidth, path).toBeLessThanOrEqual(innerWidth);
+      }
+      await p.goto(`${base}/admin/job-changes`);
+      await p.screenshot({ path: `${ARTIFACTS}admin-job-changes-390.png`, fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('then the dashboard\'s test enrichment shows a profile, says what it charged, and writes nothing to the CRM', async () => {
     const before = JSON.stringify(fake.getContact(ids[2]!)!.properties);
     await page.goto(`${base}/admin`);

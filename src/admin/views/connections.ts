@@ -162,7 +162,7 @@ export function connectionView(d: ConnectionDetail): Html {
         <td>${time(r.started_at ?? r.created_at)}</td><td>${r.mode}</td><td>${r.trigger}</td>
         <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r, d.now)}</td>
         <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.written)}</td>
-        <td class="num">${n.changed ? html`<a href="/admin/job-changes?run=${encodeURIComponent(r.id)}">${num(n.changed)}<span class="sr-only"> job changes of this run</span></a>` : num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
+        <td class="num">${n.changed ? html`<a href="/admin/job-changes?run=${encodeURIComponent(r.id)}" aria-label="${num(n.changed)} job changes of this run">${num(n.changed)}</a>` : num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
       </tr>`;
     }),
     { empty: 'No sync has run yet.' },

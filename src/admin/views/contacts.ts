@@ -58,7 +58,7 @@ function recordBlock(r: ContactRecord): Html {
   const s = r.snapshot;
   const title = `${crmName(r.crm)} ${s.object_type} ${s.contact_id}`;
   return html`<section class="record" aria-label="${title}">
-    <h2>${r.recordUrl ? html`<a href="${r.recordUrl}" rel="noopener noreferrer" target="_blank">${title}<span class="sr-only"> (opens the CRM)</span></a>` : title}
+    <h2>${r.recordUrl ? html`<a href="${r.recordUrl}" rel="noopener noreferrer" target="_blank" title="Opens the CRM">${title}</a>` : title}
       <span class="muted">· ${r.crm === 'hubspot' ? 'portal' : 'org'} ${r.externalId}</span></h2>
     <dl class="kv">
       <dt>Email</dt><dd>${s.email ?? html`<span class="muted">none</span>`}</dd>

@@ -91,7 +91,7 @@ export function inboxView(o: {
         <td>${role(c.previous_title, c.previous_company)}</td>
         <td>${role(c.new_title, c.new_company)}</td>
         <td>${c.recordUrl
-          ? html`<a href="${c.recordUrl}" rel="noopener noreferrer" target="_blank">${crmName(c.crm)} ${c.object_type} ${c.contact_id}<span class="sr-only"> (opens the CRM)</span></a>`
+          ? html`<a href="${c.recordUrl}" rel="noopener noreferrer" target="_blank" title="Opens the CRM">${crmName(c.crm)} ${c.object_type} ${c.contact_id}</a>`
           : html`${crmName(c.crm)} ${c.object_type} <span class="mono">${c.contact_id}</span>`}</td>
         <td>${taskCell(c)}</td>
         <td>${c.run_id ? html`<a class="mono" href="/admin/job-changes${inboxQuery({ run: c.run_id })}">${c.run_id}</a>` : html`<span class="muted">single record</span>`}</td>
