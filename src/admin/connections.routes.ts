@@ -185,9 +185,9 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
       dedupeKey: `admin:${conn.id}:${objectType}:${contactId}:${now}`,
     });
     // The contact view shows what the job wrote once it ran.
-    ctx.done(req, res, `/admin/contacts?q=${encodeURIComponent(contactId)}`, {
+    ctx.done(req, res, `/admin/contacts?q=${encodeURIComponent(contactId)}&job=${id}`, {
       kind: 'ok',
-      message: `Queued: ${objectType} ${contactId}${email ? ` (${email})` : ''} will be enriched (job ${id}). Reload this page to see what it wrote.`,
+      message: `Queued: ${objectType} ${contactId}${email ? ` (${email})` : ''} will be enriched (job ${id}).`,
     });
   });
 

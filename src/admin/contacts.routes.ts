@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Profile } from '../enrichment/contract.js';
 import { canonicalEmail, canonicalLinkedInUrl } from '../enrichment/normalize.js';
 import { ConnectionSettings } from '../sync/mapping.js';
+import { CONTACT_ENRICH } from '../sync/handlers.js';
 import { recordUrl } from '../sync/record-links.js';
 import { runIdOfKey, type FoundRecord } from '../db/contact-history.repo.js';
 import { firstIssue, formBody, type AdminContext } from './context.js';
@@ -83,8 +84,12 @@ export function contactRoutes(r: Router, ctx: AdminContext): void {
 
   r.get('/contacts', (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 500) : '';
+    // `job`: the enrichment an admin just queued for this record ("Enrich one contact now"); the page follows it.
+    const jobId = typeof req.query.job === 'string' && /^\d{1,15}$/.test(req.query.job) ? Number(req.query.job) : null;
+    const row = jobId !== null ? deps.queue.get(jobId) : undefined;
+    const job = row && row.name === CONTACT_ENRICH ? { id: row.id, state: row.state, error: row.last_error } : null;
     const render = (o: { problem: string | null; profiles: HeldProfile[]; records: ContactRecord[] }, status = 200) =>
-      ctx.render(req, res, { title: q ? `Contact ${q}` : 'Contacts', nav: 'contacts', status, body: contactView({ q, ...o }) });
+      ctx.render(req, res, { title: q ? `Contact ${q}` : 'Contacts', nav: 'contacts', status, body: contactView({ q, job, ...o }) });
     if (!q) return render({ problem: null, profiles: [], records: [] });
     const parsed = parseContactQuery(q);
     if (!parsed) return render({ problem: 'Search by an email address, a LinkedIn profile URL or a CRM record id (letters and digits).', profiles: [], records: [] }, 400);

@@ -54,7 +54,7 @@ export interface AdminDeps {
   connectors: Record<CrmKind, Pick<Connector, 'configured' | 'setupHint' | 'objectTypes'>>;
   /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves (shared with the CLI). */
   connectionOps: ConnectionService;
-  queue: Pick<Queue, 'enqueue' | 'retryDead' | 'counts' | 'recent' | 'inState'>;
+  queue: Pick<Queue, 'enqueue' | 'retryDead' | 'counts' | 'recent' | 'inState' | 'get'>;
   /** The connection's CRM session, settings and fields (the mapping page). */
   registry: Pick<ContextRegistry, 'get'>;
   runService: Pick<RunService, 'startRun'>;

@@ -96,8 +96,8 @@ describe('the job-change inbox on Salesforce', () => {
       redirect: 'manual',
     });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`/admin/contacts?q=${ids[7]}`);
     const job = t.services.queue.recent(5).find((j) => j.name === CONTACT_ENRICH)!;
+    expect(res.headers.get('location')).toBe(`/admin/contacts?q=${ids[7]}&job=${job.id}`);
     expect(job.payload).toMatchObject({ objectType: 'contact', contactId: ids[7] });
     // The contact view by email shows the Salesforce record with its link.
     const view = await get(`/admin/contacts?q=${encodeURIComponent(emails[7]!)}`);

@@ -120,8 +120,32 @@ function recordBlock(r: ContactRecord): Html {
   </section>`;
 }
 
-export function contactView(o: { q: string; problem: string | null; profiles: HeldProfile[]; records: ContactRecord[] }): Html {
+export interface FollowedJob {
+  id: number;
+  state: string;
+  error: string | null;
+}
+
+/**
+ * The enrichment just queued from the connection page: while it waits or runs the page reloads itself every 2 s
+ * (a meta refresh: no script needed), then says how it ended; its writes are in the tables below.
+ */
+function jobBlock(j: FollowedJob): Html {
+  const pending = j.state === 'queued' || j.state === 'running' || j.state === 'retry';
+  return html`<div class="flash ${j.state === 'dead' ? 'error' : 'ok'}" role="status" id="followed-job" data-state="${j.state}">
+    ${pending ? html`<meta http-equiv="refresh" content="2">` : ''}
+    ${pending
+      ? html`Job ${j.id} is ${j.state === 'retry' ? 'waiting to retry' : j.state}; this page reloads until it has run.${j.error ? html` Last error: ${j.error}` : ''}`
+      : j.state === 'succeeded'
+        ? html`Job ${j.id} has run. Fields it wrote are below, marked “job ${j.id}”; none when every field already held
+            its value or the record had been enriched before (outside the job-changes sync a record is enriched once).`
+        : html`Job ${j.id} failed: ${j.error ?? 'no reason recorded'}.`}
+  </div>`;
+}
+
+export function contactView(o: { q: string; problem: string | null; profiles: HeldProfile[]; records: ContactRecord[]; job?: FollowedJob | null }): Html {
   return html`<h1>Contacts</h1>
+  ${o.job ? jobBlock(o.job) : ''}
   ${searchForm(o.q)}
   ${o.problem ? html`<div class="flash error" role="alert">${o.problem}</div>` : ''}
   ${o.q && !o.problem
