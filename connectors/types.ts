@@ -135,6 +135,8 @@ export interface CrmSession {
   provision(): Promise<ProvisionReport>;
   /** Batch read by ids (chunked inside to the CRM's limit); ids that do not exist (deleted) are left out. */
   read(objectType: ObjectType, ids: string[], fields: string[]): Promise<CrmContact[]>;
+  /** Records whose email is exactly this one (at most 10; the admin pages let an operator name a contact by email). */
+  findByEmail(objectType: ObjectType, email: string, fields: string[]): Promise<CrmContact[]>;
   /** Every record, page by page (backfill). */
   list(objectType: ObjectType, p: { cursor: string | null; fields: string[] }): Promise<Page>;
   /** Records created at or after `since` (ISO; null = from the beginning), oldest first. */

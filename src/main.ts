@@ -28,6 +28,10 @@ import { webhookRoutes } from './http/webhooks.routes.js';
 import { createConnectionsRepo } from './db/connections.repo.js';
 import { createOAuthStatesRepo } from './db/oauth-states.repo.js';
 import { createContactsRepo } from './db/contacts.repo.js';
+import { createJobChangesRepo } from './db/job-changes.repo.js';
+import { createAlertsRepo } from './db/alerts.repo.js';
+import { createContactHistoryRepo } from './db/contact-history.repo.js';
+import { createAlertService, RUN_ALERT } from './sync/alerts.js';
 import { createSyncRunsRepo } from './db/sync-runs.repo.js';
 import { createRunHistoryRepo, type RunHistoryRepo } from './db/run-history.repo.js';
 import { createRevertService, type RevertService } from './sync/revert.js';
@@ -67,6 +71,9 @@ export interface Services {
     runs: ReturnType<typeof createSyncRunsRepo>;
     runHistory: RunHistoryRepo;
     admin: ReturnType<typeof createAdminRepo>;
+    jobChanges: ReturnType<typeof createJobChangesRepo>;
+    alerts: ReturnType<typeof createAlertsRepo>;
+    contactHistory: ReturnType<typeof createContactHistoryRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -122,6 +129,9 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     runs: createSyncRunsRepo(db),
     runHistory: createRunHistoryRepo(db),
     admin: createAdminRepo(db),
+    jobChanges: createJobChangesRepo(db),
+    alerts: createAlertsRepo(db, cipher, clock),
+    contactHistory: createContactHistoryRepo(db),
   };
   // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
   const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
@@ -174,7 +184,18 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     jobChangeWindowDays: config.JOB_CHANGE_WINDOW_DAYS,
   });
   const outbox = createTaskOutbox({ contacts: repos.contacts, clock, log });
+  const alertService = createAlertService({
+    alerts: repos.alerts,
+    jobChanges: repos.jobChanges,
+    runs: repos.runs,
+    connections: repos.connections,
+    queue,
+    log,
+    publicUrl: config.PUBLIC_URL,
+    fetchImpl: opts.fetchImpl,
+  });
   const runService = createRunService({
+    afterRun: alertService.afterRun,
     queue,
     runs: repos.runs,
     contacts: repos.contacts,
@@ -203,6 +224,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const handlers = {
     [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox }),
     [SYNC_RUN]: runService.handler,
+    [RUN_ALERT]: alertService.handler,
   };
   metrics.gauge('jobs', 'Jobs by state', ['state'], () =>
     Object.entries(queue.counts())
@@ -386,6 +408,7 @@ export async function serve(
         install: services.install,
         outboundEndpoints: services.outboundEndpoints,
         activeProviders: enricher.activeProviders,
+        enricher,
       }),
       ...(opts.routers ?? []),
     ],

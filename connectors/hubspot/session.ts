@@ -214,6 +214,13 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
       });
     },
 
+    async findByEmail(objectType, email, fields) {
+      assertContact(objectType);
+      const defs = await fieldDefs();
+      const res = await searchWithin({ filters: [{ propertyName: 'email', operator: 'EQ', value: email }], limit: 10, properties: propertiesFor(fields) });
+      return res.results.map((o) => toContact(o, fields, defs));
+    },
+
     async list(objectType, q): Promise<Page> {
       assertContact(objectType);
       const defs = await fieldDefs();

@@ -189,6 +189,13 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
       return out;
     },
 
+    async findByEmail(ot, email, fields) {
+      const idx = await fieldIndex(ot);
+      const select = idents(selectFields(ot, idx, fields));
+      const res = await client.query(soql`SELECT ${select} FROM ${ident(SOBJECT[ot])}${filters(ot, [soql`Email = ${email}`])} ORDER BY Id LIMIT 10`);
+      return (await page(ot, res, idx, fields, (r) => ({ id: String(r['Id']) }))).contacts;
+    },
+
     async list(ot, p) {
       const idx = await fieldIndex(ot);
       const select = idents(selectFields(ot, idx, p.fields));

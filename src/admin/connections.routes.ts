@@ -13,6 +13,8 @@ import { adminPath, html } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
 import { connectionView, connectionsListView, type ConnectorInfo } from './views/connections.js';
 import { crmName } from './views/common.js';
+import { emailOfRef, recordsByRef, RecordRef } from '../sync/record-ref.js';
+import { alertsBlock } from './views/alerts.js';
 
 const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
 
@@ -40,7 +42,8 @@ const ConnectForm = z.object({ crm: z.enum(['hubspot', 'salesforce']), account: 
 const SyncForm = z.object({ mode: z.enum(SYNC_MODES) });
 const EnrichForm = z.object({
   objectType: z.enum(['contact', 'lead']),
-  contactId: z.string().trim().regex(/^[A-Za-z0-9]{1,64}$/, 'a record id is letters and digits'),
+  /** A record id, or an email the CRM's search resolves. */
+  contactId: RecordRef,
 });
 
 export function connectionRoutes(r: Router, ctx: AdminContext): void {
@@ -87,6 +90,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         provision: connections.provision(conn.id),
         objectTypes: deps.connectors[conn.crm].objectTypes,
         outboundMessageUrl: deps.outboundEndpoints.url(conn),
+        alerts: alertsBlock({ base: adminPath('connections', conn.id), target: deps.repos.alerts.target(conn.id), last: deps.repos.alerts.latest(conn.id), csrf: s.csrf }),
         csrf: s.csrf,
         now: deps.clock.now(),
       }),
@@ -155,20 +159,39 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     }
   });
 
-  r.post('/connections/:id/enrich', (req, res) => {
+  r.post('/connections/:id/enrich', async (req, res) => {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const back = adminPath('connections', conn.id);
     const f = EnrichForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
+    const { objectType } = f.data;
+    // An email is looked up in the CRM first (its search); an id is queued as given (the job reports a missing one).
+    let contactId = f.data.contactId;
+    const email = emailOfRef(contactId);
+    if (email) {
+      let found: string[];
+      try {
+        found = (await recordsByRef(deps.registry.get(conn.id).session, objectType, contactId, [])).contacts.map((c) => c.id);
+      } catch (err) {
+        deps.connectionOps.noteReauth(conn.id, err);
+        return ctx.done(req, res, back, { kind: 'error', message: `The CRM could not be searched: ${errorMessage(err)}` });
+      }
+      if (found.length === 0) return ctx.done(req, res, back, { kind: 'error', message: `There is no ${objectType} with email ${email} in ${crmName(conn.crm)}.` });
+      contactId = found[0]!;
+    }
     // A key of its own: the webhook key of a contact is taken for good once it was enriched, and an admin asking
     // again means "again".
     const now = deps.clock.now();
-    const { id } = deps.queue.enqueue(CONTACT_ENRICH, { objectType: f.data.objectType, contactId: f.data.contactId, source: 'admin' }, {
+    const { id } = deps.queue.enqueue(CONTACT_ENRICH, { objectType, contactId, source: 'admin' }, {
       connectionId: conn.id,
-      dedupeKey: `admin:${conn.id}:${f.data.objectType}:${f.data.contactId}:${now}`,
+      dedupeKey: `admin:${conn.id}:${objectType}:${contactId}:${now}`,
     });
-    ctx.done(req, res, back, { kind: 'ok', message: `Queued: ${f.data.objectType} ${f.data.contactId} will be enriched (job ${id}).` });
+    // The contact view shows what the job wrote once it ran.
+    ctx.done(req, res, `/admin/contacts?q=${encodeURIComponent(contactId)}&job=${id}`, {
+      kind: 'ok',
+      message: `Queued: ${objectType} ${contactId}${email ? ` (${email})` : ''} will be enriched (job ${id}).`,
+    });
   });
 
   r.post('/connections/:id/disconnect', async (req, res) => {

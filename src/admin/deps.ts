@@ -11,6 +11,11 @@ import type { SettingsRepo } from '../db/settings.repo.js';
 import type { SyncRunsRepo } from '../db/sync-runs.repo.js';
 import type { RunHistoryRepo } from '../db/run-history.repo.js';
 import type { RevertService } from '../sync/revert.js';
+import type { JobChangesRepo } from '../db/job-changes.repo.js';
+import type { AlertsRepo } from '../db/alerts.repo.js';
+import type { ContactHistoryRepo } from '../db/contact-history.repo.js';
+import type { DatasetStore, ProfileCacheStore } from '../enrichment/ports.js';
+import type { Enricher } from '../enrichment/enrich.js';
 import type { Queue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -39,12 +44,22 @@ export interface AdminDeps {
     runs: SyncRunsRepo;
     /** Per-contact outcomes of runs (the run view) and revert bookkeeping. */
     runHistory: RunHistoryRepo;
+    /** The job-change inbox and the run alerts (targets and deliveries). */
+    jobChanges: JobChangesRepo;
+    alerts: AlertsRepo;
+    /** The contact view: records found by email / LinkedIn URL / id, their writes, charges and runs. */
+    contactHistory: ContactHistoryRepo;
+    /** The profile we hold for a contact (read only). */
+    cache: Pick<ProfileCacheStore, 'get'>;
+    dataset: Pick<DatasetStore, 'findByEmail' | 'findByLinkedIn'>;
   };
+  /** The dashboard's test enrichment (charged to the `admin-test` account, never written to a CRM). */
+  enricher: Pick<Enricher, 'enrich'>;
   /** Whether each CRM is configured (the connect buttons) and which record types it has (forms). */
   connectors: Record<CrmKind, Pick<Connector, 'configured' | 'setupHint' | 'objectTypes'>>;
   /** Pause, resume, disconnect, delete, re-authorisation notes, settings saves (shared with the CLI). */
   connectionOps: ConnectionService;
-  queue: Pick<Queue, 'enqueue' | 'retryDead' | 'counts' | 'recent' | 'inState'>;
+  queue: Pick<Queue, 'enqueue' | 'retryDead' | 'counts' | 'recent' | 'inState' | 'get'>;
   /** The connection's CRM session, settings and fields (the mapping page). */
   registry: Pick<ContextRegistry, 'get'>;
   runService: Pick<RunService, 'startRun'>;

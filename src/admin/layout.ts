@@ -1,7 +1,7 @@
 // The HTML shell of every admin page: skip link, navigation, flash message, logout form.
 import { html, type Html } from './html.js';
 
-export type NavKey = 'dashboard' | 'connections' | 'schedules' | 'credits' | 'activity' | 'api-keys';
+export type NavKey = 'dashboard' | 'connections' | 'job-changes' | 'contacts' | 'schedules' | 'credits' | 'activity' | 'api-keys';
 
 export interface Flash {
   kind: 'ok' | 'error';
@@ -12,6 +12,8 @@ export interface Flash {
 const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'dashboard', href: '/admin', label: 'Dashboard' },
   { key: 'connections', href: '/admin/connections', label: 'Connections' },
+  { key: 'job-changes', href: '/admin/job-changes', label: 'Job changes' },
+  { key: 'contacts', href: '/admin/contacts', label: 'Contacts' },
   { key: 'schedules', href: '/admin/schedules', label: 'Schedules' },
   { key: 'credits', href: '/admin/credits', label: 'Credits' },
   { key: 'activity', href: '/admin/activity', label: 'Activity' },

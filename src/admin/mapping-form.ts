@@ -1,6 +1,7 @@
 // The mapping form: parse the posted rows, then check them against the CRM's real properties before anything is
 // saved: the property exists, is writable, and can hold the source's values (a picklist must offer every value
 // the source can take).
+import { RecordRef } from '../sync/record-ref.js';
 import { z } from 'zod';
 import type { FieldDef, FieldType, ObjectType } from '../../connectors/types.js';
 import { SENIORITY_LEVELS } from '../enrichment/contract.js';
@@ -153,5 +154,6 @@ export function formOf(settings: ConnectionSettings): MappingForm {
 
 export const PreviewForm = z.object({
   objectType: z.enum(['contact', 'lead']),
-  contactId: z.string().trim().regex(/^[A-Za-z0-9]{1,64}$/, 'a record id is letters and digits'),
+  /** A record id, or an email the CRM's search resolves. */
+  contactId: RecordRef,
 });

@@ -1,5 +1,6 @@
 // Field mapping of a connection: the form (with the CRM's real properties), server-side validation against the
 // CRM, and the dry run of the saved mapping on one record.
+import { recordsByRef } from '../sync/record-ref.js';
 import type { Request, Response, Router } from 'express';
 import type { FieldDef, ObjectType } from '../../connectors/types.js';
 import type { ConnectionRow } from '../db/connections.repo.js';
@@ -85,8 +86,9 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
     const base: PreviewResult = { objectType, contactId, credits: 0, changes: [], skipped: [] };
     let preview: PreviewResult;
     try {
-      const [contact] = await c.session.read(objectType, [contactId], mappedFields(c.settings, objectType));
-      if (!contact) preview = { ...base, message: `There is no ${objectType} with id ${contactId} in this CRM.` };
+      const { email, contacts } = await recordsByRef(c.session, objectType, contactId, mappedFields(c.settings, objectType));
+      const contact = contacts[0];
+      if (!contact) preview = { ...base, message: `There is no ${objectType} with ${email ? 'email' : 'id'} ${contactId} in this CRM.` };
       else if (!contact.email && !contact.linkedinUrl) preview = { ...base, message: 'This record has neither an email nor a LinkedIn URL to look up.' };
       else {
         const { outcome, plan } = await deps.pipeline.preview(c, contact);

@@ -50,6 +50,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
         jobs: deps.queue.counts(),
         creditsThisMonth: month.map((a) => ({ account: a.account, credits: a.credits, limit: repos.accounts.byId(a.account_id)?.monthly_credit_limit ?? 0 })),
         monthLabel: new Date(now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+        csrf: ctx.session(req).csrf,
       }),
     });
   });

@@ -16,6 +16,8 @@ import { connectionRoutes } from './connections.routes.js';
 import { mappingRoutes } from './mapping.routes.js';
 import { pageRoutes } from './pages.routes.js';
 import { runRoutes } from './runs.routes.js';
+import { jobChangeRoutes } from './job-changes.routes.js';
+import { contactRoutes } from './contacts.routes.js';
 import { oauthRoutes } from '../http/oauth.routes.js';
 
 const LoginForm = z.object({ password: z.string().max(1000), next: z.string().max(500).optional() });
@@ -152,6 +154,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   connectionRoutes(r, ctx);
   mappingRoutes(r, ctx);
   runRoutes(r, ctx);
+  jobChangeRoutes(r, ctx);
+  contactRoutes(r, ctx);
 
   r.use((req, res) => {
     ctx.render(req, res, { title: 'Not found', nav: 'dashboard', status: 404, body: html`<h1>Page not found</h1><p><a href="/admin">Dashboard</a></p>` });

@@ -54,8 +54,9 @@ export interface JobChangeRow {
   task_id: string | null;
   task_attempts: number;
   last_error: string | null;
-  /** The sync run whose write detected the change (null outside a run, and before migration 009). */
+  /** The run that found the change (null for a webhook or single-record job). */
   run_id: string | null;
+  contact_email: string | null;
 }
 
 export function createContactsRepo(db: Db) {
@@ -92,9 +93,9 @@ export function createContactsRepo(db: Db) {
   );
   const insertChange = db.prepare(
     `INSERT INTO job_changes (id, connection_id, object_type, contact_id, change_key, previous_company, previous_title, new_company, new_title,
-       contact_name, owner_id, detected_at, task_state, run_id)
+       contact_name, owner_id, detected_at, task_state, run_id, contact_email)
      VALUES (@id, @connection_id, @object_type, @contact_id, @change_key, @previous_company, @previous_title, @new_company, @new_title,
-       @contact_name, @owner_id, @detected_at, @task_state, @run_id) ON CONFLICT DO NOTHING`,
+       @contact_name, @owner_id, @detected_at, @task_state, @run_id, @contact_email) ON CONFLICT DO NOTHING`,
   );
   const runContact = db.prepare(
     `INSERT INTO run_contacts (run_id, object_type, contact_id, email, outcome, reason, credits, job_change, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

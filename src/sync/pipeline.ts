@@ -207,6 +207,7 @@ export function createPipeline(deps: PipelineDeps) {
             detected_at: now,
             task_state: conn.settings.createTasks ? 'pending' : 'skipped',
             run_id: opts.runId ?? null,
+            contact_email: p.contact.email,
           });
         }
         repo.upsertSnapshot({

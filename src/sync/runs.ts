@@ -46,6 +46,8 @@ export interface RunServiceDeps {
   clock: Clock;
   log: Logger;
   cacheTtlDays: number;
+  /** Runs in the transaction that finishes a run (the job-change alert is queued there, so it is never lost). */
+  afterRun?: ((run: RunRow) => void) | undefined;
 }
 
 export function createRunService(deps: RunServiceDeps) {
@@ -215,6 +217,13 @@ export function createRunService(deps: RunServiceDeps) {
     return total;
   }
 
+  function finishRun(id: string, state: 'succeeded' | 'failed', error: string | null): void {
+    runs.transaction(() => {
+      runs.finish(id, state, error, clock.now());
+      deps.afterRun?.(runs.get(id)!);
+    });
+  }
+
   const handler: JobHandler = {
     batchSize: 1,
     async run(jobs: JobRow[]): Promise<JobResult[]> {
@@ -227,13 +236,13 @@ export function createRunService(deps: RunServiceDeps) {
         const next = await step(run, ctx);
         if (next === 'continue') return [{ id: job.id, outcome: 'continue' }];
         await deps.outbox.flush(ctx, { onCreated: () => runs.addTasks(run.id, 1) });
-        runs.finish(run.id, 'succeeded', null, clock.now());
+        finishRun(run.id, 'succeeded', null);
         deps.log.info({ run: run.id, connection: run.connection_id, mode: run.mode, counts: runs.get(run.id)!.counts }, 'sync run finished');
         return [{ id: job.id, outcome: 'succeeded' }];
       } catch (err) {
         // The run fails with its job: after the last attempt, and at once when the queue will not retry (a missing
         // setting, a refused request) — else the run would stay queued while its job lies dead.
-        if (jobWillDie(job, err)) runs.finish(run.id, 'failed', err instanceof Error ? err.message : String(err), clock.now());
+        if (jobWillDie(job, err)) finishRun(run.id, 'failed', err instanceof Error ? err.message : String(err));
         return [{ id: job.id, outcome: 'failed', error: err }];
       }
     },

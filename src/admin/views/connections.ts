@@ -79,6 +79,8 @@ export interface ConnectionDetail {
   csrf: string;
   /** The clock's now: a run waiting for a provider shows "resumes in N s" from it. */
   now: number;
+  /** The job-change alerts block (views/alerts.ts). */
+  alerts?: Html;
 }
 
 function outboundBlock(url: string, rotate: Html): Html {
@@ -135,8 +137,8 @@ export function connectionView(d: ConnectionDetail): Html {
           ? html`<div class="field"><label for="enrich-type">Object</label><select id="enrich-type" name="objectType">
               ${d.objectTypes.map((t) => html`<option value="${t}">${t === 'contact' ? 'Contact' : 'Lead'}</option>`)}</select></div>`
           : html`<input type="hidden" name="objectType" value="${d.objectTypes[0] ?? 'contact'}">`}
-        <div class="field"><label for="enrich-id">${crmName(c.crm)} record id</label>
-          <input id="enrich-id" name="contactId" type="text" required maxlength="64" pattern="[A-Za-z0-9]+" inputmode="text"></div>
+        <div class="field"><label for="enrich-id">${crmName(c.crm)} record id or email</label>
+          <input id="enrich-id" name="contactId" type="text" required maxlength="254" inputmode="text"></div>
         <div class="field"><button type="submit">Enrich</button></div>
       </form>`
     : ''}
@@ -160,11 +162,13 @@ export function connectionView(d: ConnectionDetail): Html {
         <td><a href="${adminPath('runs', r.id)}">${time(r.started_at ?? r.created_at)}</a></td><td>${r.mode}</td><td>${r.trigger}</td>
         <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r, d.now)}</td>
         <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.found)}</td><td class="num">${num(n.written)}</td>
-        <td class="num">${num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
+        <td class="num">${n.changed ? html`<a href="/admin/job-changes?run=${encodeURIComponent(r.id)}" aria-label="${num(n.changed)} job changes of this run">${num(n.changed)}</a>` : num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
       </tr>`;
     }),
     { empty: 'No sync has run yet.' },
   )}
+
+  ${d.alerts ?? ''}
 
   <h2>Schedules</h2>
   ${d.schedules.length

@@ -3,6 +3,7 @@ import type { ConnectionRow } from '../../db/connections.repo.js';
 import type { JobCounts } from '../../jobs/queue.js';
 import { adminPath, html, type Html } from '../html.js';
 import { crmName, num, statusBadge, table } from './common.js';
+import { testEnrichmentBox } from './contacts.js';
 
 export interface DashboardData {
   activeProviders: readonly string[];
@@ -10,6 +11,8 @@ export interface DashboardData {
   jobs: JobCounts;
   creditsThisMonth: { account: string; credits: number; limit: number }[];
   monthLabel: string;
+  /** The test-enrichment box posts with it. */
+  csrf?: string;
 }
 
 export function dashboardView(d: DashboardData): Html {
@@ -30,6 +33,7 @@ export function dashboardView(d: DashboardData): Html {
   ${d.activeProviders.length
     ? html`<p>Waterfall order: ${d.activeProviders.map((p, i) => html`${i ? ' → ' : ''}<strong>${p}</strong>`)}</p>`
     : html`<p class="flash error">No provider is configured: the enrichment API answers 503. Import a dataset or set PDL_API_KEY / APOLLO_API_KEY.</p>`}
+  ${d.csrf ? testEnrichmentBox(d.csrf) : ''}
 
   <h2>Connections</h2>
   <p id="connection-states">${(['connected', 'reconnect_needed', 'paused'] as const).map(

@@ -176,8 +176,8 @@ export function mappingView(d: MappingViewData): Html {
       ? html`<div class="field"><label for="preview-type">Object</label><select id="preview-type" name="objectType">
           ${d.objectTypes.map((t) => html`<option value="${t}"${attr('selected', d.preview?.objectType === t)}>${t === 'contact' ? 'Contact' : 'Lead'}</option>`)}</select></div>`
       : html`<input type="hidden" name="objectType" value="${d.objectTypes[0] ?? 'contact'}">`}
-    <div class="field"><label for="preview-id">${crmName(d.conn.crm)} record id</label>
-      <input id="preview-id" name="contactId" type="text" required maxlength="64" pattern="[A-Za-z0-9]+" value="${d.preview?.contactId ?? ''}"></div>
+    <div class="field"><label for="preview-id">${crmName(d.conn.crm)} record id or email</label>
+      <input id="preview-id" name="contactId" type="text" required maxlength="254" value="${d.preview?.contactId ?? ''}"></div>
     <div class="field"><button type="submit">Dry run</button></div>
   </form>
   ${d.preview ? previewBlock(d.preview) : ''}`;
