@@ -3,12 +3,12 @@
 
 export const ADMIN_CSS = `
 :root{--fg:#111827;--muted:#4b5563;--bg:#fff;--panel:#f3f4f6;--line:#d1d5db;--accent:#1d4ed8;--accent-fg:#fff;
---ok:#065f46;--ok-bg:#d1fae5;--warn:#78350f;--warn-bg:#fef3c7;--bad:#991b1b;--bad-bg:#fee2e2;--off:#374151;--off-bg:#e5e7eb}
+--focus:#db2777;--ok:#065f46;--ok-bg:#d1fae5;--warn:#78350f;--warn-bg:#fef3c7;--bad:#991b1b;--bad-bg:#fee2e2;--off:#374151;--off-bg:#e5e7eb}
 *{box-sizing:border-box}
 html{font-size:16px;-webkit-text-size-adjust:100%}
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg);line-height:1.5}
 a{color:var(--accent)}
-a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,summary:focus-visible,main:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem;z-index:10}
 .skip:focus{left:.5rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
