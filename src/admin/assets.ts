@@ -71,6 +71,15 @@ legend{font-weight:600;padding:0 .25rem}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}
 .chart text{font-size:11px;fill:#374151;font-family:system-ui,"DejaVu Sans",sans-serif}
 .login{max-width:24rem;margin:4rem auto;padding:1.5rem;border:1px solid var(--line);border-radius:.5rem}
+.attention{list-style:none;margin:0 0 1rem;padding:0;display:grid;gap:.5rem}
+.attention-item{border:1px solid var(--line);border-left-width:.35rem;border-radius:.5rem;padding:.5rem .75rem;background:var(--bg)}
+.attention-item.error{border-left-color:var(--bad)}
+.attention-item.warning{border-left-color:#b45309}
+.attention-item p{margin:0 0 .25rem;overflow-wrap:anywhere}
+.attention-item .actions{margin:.25rem 0 0}
+.checklist{padding-left:1.5rem}
+.checklist li{margin:.2rem 0}
+.checklist li.done{color:var(--ok)}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
 dl.kv dt{font-weight:600;color:var(--muted)}
 dl.kv dd{margin:0}

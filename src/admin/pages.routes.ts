@@ -12,6 +12,9 @@ import { schedulesView, type ScheduleGroup } from './views/schedules.js';
 import { creditsCsv, creditsView, periodStart, PERIODS, type AccountCredits, type Period } from './views/credits.js';
 import { activityView } from './views/activity.js';
 import { apiKeysView } from './views/api-keys.js';
+import { collectAttention } from './attention.js';
+import { createKeyReveal } from './key-reveal.js';
+import { connectorInfo } from './connections.routes.js';
 
 const ScheduleForm = z.object({
   connectionId: z.string().min(1).max(64),
@@ -50,6 +53,14 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
         jobs: deps.queue.counts(),
         creditsThisMonth: month.map((a) => ({ account: a.account, credits: a.credits, limit: repos.accounts.byId(a.account_id)?.monthly_credit_limit ?? 0 })),
         monthLabel: new Date(now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+        attention: collectAttention(deps),
+        setup: {
+          connectors: (['hubspot', 'salesforce'] as const).map((crm) => connectorInfo(ctx, crm)),
+          providers: deps.activeProviders.length,
+          apiKeys: repos.apiKeys.list().filter((k) => !k.revoked_at).length,
+          csrf: ctx.session(req).csrf,
+        },
+        csrf: ctx.session(req).csrf,
       }),
     });
   });
@@ -178,7 +189,8 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
   r.post('/activity/jobs/:jobId/retry', (req, res) => {
     const id = Number(req.params.jobId);
     const ok = Number.isSafeInteger(id) && id > 0 && deps.queue.retryDead(id);
-    ctx.done(req, res, '/admin/activity#dead', ok ? { kind: 'ok', message: `Job ${id} is queued again.` } : { kind: 'error', message: `Job ${req.params.jobId} is not a dead job.` });
+    // The dashboard's "Needs attention" retries too, and brings the admin back there.
+    ctx.done(req, res, formBody(req).back === 'dashboard' ? '/admin#attention' : '/admin/activity#dead', ok ? { kind: 'ok', message: `Job ${id} is queued again.` } : { kind: 'error', message: `Job ${req.params.jobId} is not a dead job.` });
   });
 
   // ---- API keys
@@ -189,17 +201,22 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
       body: apiKeysView({ keys: repos.apiKeys.list(), accounts: repos.accounts.list(), csrf: ctx.session(req).csrf, ...(created ? { created } : {}) }),
     });
 
-  r.get('/api-keys', (req, res) => showKeys(req, res));
+  // Post/Redirect/Get: the POST keeps the new key in memory for this session and redirects; the GET shows it once.
+  const reveal = createKeyReveal(deps.clock);
 
-  // The new key is rendered in this response (no redirect): it must not pass through the session's flash,
-  // which is stored in the database. The page is no-store like every admin page.
+  r.get('/api-keys', (req, res) => {
+    const created = reveal.take(ctx.session(req).idHash);
+    showKeys(req, res, created ?? undefined);
+  });
+
   r.post('/api-keys', (req, res) => {
     const f = KeyForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/api-keys', { kind: 'error', message: firstIssue(f.error) });
     const account = repos.accounts.ensure(f.data.account);
     const { id, key } = repos.apiKeys.create(account.id, f.data.label || undefined);
     deps.log.info({ account: account.name, keyId: id }, 'API key created on the admin page');
-    showKeys(req, res, { key, account: account.name });
+    reveal.put(ctx.session(req).idHash, { key, account: account.name });
+    res.redirect(303, '/admin/api-keys#new-key-box');
   });
 
   r.post('/api-keys/:keyId/revoke', (req, res) => {

@@ -130,9 +130,32 @@ describe('when the admin logs in (PUBLIC_URL https)', () => {
     expect((await c.post('/admin/api-keys', { account: 'csrf-test', _csrf: token }, { origin: 'https://evil.example' })).status).toBe(403);
     expect(t.services.repos.apiKeys.list().length).toBe(before);
     const ok = await c.post('/admin/api-keys', { account: 'csrf-test', _csrf: token });
-    expect(ok.status).toBe(200);
-    expect(ok.text).toMatch(/id="new-key">gtm_live_/);
+    expect(ok.status).toBe(303);
     expect(t.services.repos.apiKeys.list().length).toBe(before + 1);
+  });
+
+  it('then creating an API key redirects (Post/Redirect/Get): the key shows once, never in the URL, and a reload creates nothing', async () => {
+    const c = new AdminClient(t.url);
+    await c.login();
+    const before = t.services.repos.apiKeys.list().length;
+    const posted = await c.post('/admin/api-keys', { account: 'prg-test', label: 'prg', _csrf: await c.csrf('/admin/api-keys') });
+    expect(posted.status).toBe(303);
+    const location = posted.res.headers.get('location')!;
+    expect(location).toBe('/admin/api-keys#new-key-box');
+    expect(posted.text).not.toMatch(/gtm_live_/);
+    const shown = await c.get(location.split('#')[0]!);
+    const key = /id="new-key">(gtm_live_[A-Za-z0-9_-]+)</.exec(shown.text)?.[1];
+    expect(key).toBeTruthy();
+    expect(t.services.repos.apiKeys.list().length).toBe(before + 1);
+    // A reload is a GET: no second key, and the first is not shown again.
+    const again = await c.get('/admin/api-keys');
+    expect(again.text).not.toContain(key!);
+    expect(again.text).not.toMatch(/id="new-key"/);
+    expect(t.services.repos.apiKeys.list().length).toBe(before + 1);
+    // Another admin session never sees it.
+    const other = new AdminClient(t.url);
+    await other.login();
+    expect((await other.get('/admin/api-keys')).text).not.toMatch(/id="new-key"/);
   });
 
   it('then the login form itself needs its token', async () => {
