@@ -100,6 +100,13 @@ export const ADMIN_JS = `
     var q = f && f.getAttribute && f.getAttribute('data-confirm');
     if (q && !window.confirm(q)) e.preventDefault();
   });
+  // Schedules: a preset fills the cron field; typing in the field makes the choice "custom" again.
+  document.querySelectorAll('select[data-cron-target]').forEach(function(sel){
+    var input = document.getElementById(sel.getAttribute('data-cron-target'));
+    if (!input) return;
+    sel.addEventListener('change', function(){ if (sel.value) input.value = sel.value; });
+    input.addEventListener('input', function(){ sel.value = ''; });
+  });
   var b = document.getElementById('copy-key');
   var k = document.getElementById('new-key');
   if (b && k && navigator.clipboard) {

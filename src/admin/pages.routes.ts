@@ -5,6 +5,7 @@ import { monthStartUtc } from '../db/ledger.repo.js';
 import type { SyncMode } from '../db/sync-runs.repo.js';
 import { cronProblems, nextRun } from '../sync/schedules.js';
 import { printableName } from '../lib/text.js';
+import { CRON_PRESETS, describeCron } from '../lib/cron-text.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { firstIssue, formBody, type AdminContext } from './context.js';
 import { dashboardView } from './views/dashboard.js';
@@ -20,6 +21,8 @@ const ScheduleForm = z.object({
   connectionId: z.string().min(1).max(64),
   mode: z.enum(SYNC_MODES),
   cron: z.string().max(200),
+  /** A preset chosen from the list wins over the typed expression (the page's script also copies it into the field). */
+  preset: z.union([z.literal(''), z.enum(CRON_PRESETS.map((p) => p.cron) as [string, ...string[]])]).optional(),
   enabled: z.literal('1').optional(),
 });
 const LimitForm = z.object({
@@ -101,7 +104,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     const f = ScheduleForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/schedules', { kind: 'error', message: firstIssue(f.error) });
     const { connectionId, mode } = f.data;
-    const cron = f.data.cron.trim().replace(/\s+/g, ' ');
+    const cron = (f.data.preset || f.data.cron).trim().replace(/\s+/g, ' ');
     const conn = repos.connections.get(connectionId);
     if (!conn) return ctx.done(req, res, '/admin/schedules', { kind: 'error', message: 'No such connection.' });
     const enabled = f.data.enabled === '1';
@@ -124,7 +127,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     const next = enabled ? nextRun(cron) : null;
     ctx.done(req, res, `/admin/schedules#conn-${connectionId}`, {
       kind: 'ok',
-      message: enabled ? `The ${mode} sync runs on “${cron}” (UTC); next run ${next ? next.toISOString().replace('T', ' ').slice(0, 16) : 'never'} UTC.` : `The ${mode} sync is off.`,
+      message: enabled ? `The ${mode} sync runs on “${cron}”: ${describeCron(cron) ?? 'UTC'}; next run ${next ? next.toISOString().replace('T', ' ').slice(0, 16) : 'never'} UTC.` : `The ${mode} sync is off.`,
     });
   });
 

@@ -394,6 +394,21 @@ describe('when a HubSpot portal is connected', () => {
     const good = await c.post('/admin/schedules', { _csrf: token, connectionId: connId, mode: 'new', cron: '0 3 * * *', enabled: '1' });
     expect(good.status).toBe(303);
     expect(t.services.repos.runs.schedulesOf(connId).find((s) => s.mode === 'new')!.cron).toBe('0 3 * * *');
+    const page = await c.get('/admin/schedules');
+    expect(page.text).toContain('Every day at 03:00 (UTC)');
+    expect(page.text).toContain(`aria-label="Save the New records schedule of HubSpot`);
+  });
+
+  it('then a preset replaces the typed expression, and a value that is not a preset is refused', async () => {
+    const token = await c.csrf('/admin/schedules');
+    const ok = await c.post('/admin/schedules', { _csrf: token, connectionId: connId, mode: 'job-changes', cron: 'ignored', preset: '0 6 * * 1', enabled: '1' });
+    expect(ok.status).toBe(303);
+    expect(t.services.repos.runs.schedulesOf(connId).find((s) => s.mode === 'job-changes')!.cron).toBe('0 6 * * 1');
+    expect((await c.get('/admin/schedules')).text).toContain('At 06:00 on every Monday (UTC)');
+    const bad = await c.post('/admin/schedules', { _csrf: token, connectionId: connId, mode: 'job-changes', cron: '0 6 * * 1', preset: '* * * * * *', enabled: '1' });
+    expect(bad.status).toBe(303);
+    expect(t.services.repos.runs.schedulesOf(connId).find((s) => s.mode === 'job-changes')!.cron).toBe('0 6 * * 1');
+    expect((await c.get('/admin/schedules')).text).toMatch(/class="flash error"[^<]*preset: /);
   });
 
   it('then a sync can be run now, and the connection paused and resumed', async () => {
