@@ -70,6 +70,14 @@ legend{font-weight:600;padding:0 .25rem}
 .chart .axis{stroke:#6b7280;stroke-width:1}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}
 .chart text{font-size:11px;fill:#374151;font-family:system-ui,"DejaVu Sans",sans-serif}
+.usage{list-style:none;margin:0 0 1rem;padding:0;display:grid;gap:.6rem}
+.usage-text{display:block;overflow-wrap:anywhere}
+.usage-bar{display:block;width:100%;height:1.25rem}
+.usage-bar .track{fill:var(--panel);stroke:var(--line)}
+.usage-bar .used{fill:#2563eb}
+.usage-row.near .usage-bar .used{fill:#b45309}
+.usage-row.over .usage-bar .used{fill:var(--bad)}
+.usage-bar .limit{fill:var(--fg)}
 .login{max-width:24rem;margin:4rem auto;padding:1.5rem;border:1px solid var(--line);border-radius:.5rem}
 .attention{list-style:none;margin:0 0 1rem;padding:0;display:grid;gap:.5rem}
 .attention-item{border:1px solid var(--line);border-left-width:.35rem;border-radius:.5rem;padding:.5rem .75rem;background:var(--bg)}
@@ -77,6 +85,7 @@ legend{font-weight:600;padding:0 .25rem}
 .attention-item.warning{border-left-color:#b45309}
 .attention-item p{margin:0 0 .25rem;overflow-wrap:anywhere}
 .attention-item .actions{margin:.25rem 0 0}
+table.audit tr.group th{background:var(--panel);font-weight:600;white-space:normal;overflow-wrap:anywhere}
 .checklist{padding-left:1.5rem}
 .checklist li{margin:.2rem 0}
 .checklist li.done{color:var(--ok)}

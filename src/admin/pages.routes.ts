@@ -11,7 +11,7 @@ import { firstIssue, formBody, type AdminContext } from './context.js';
 import { dashboardView } from './views/dashboard.js';
 import { schedulesView, type ScheduleGroup } from './views/schedules.js';
 import { creditsCsv, creditsView, periodStart, PERIODS, type AccountCredits, type Period } from './views/credits.js';
-import { activityView } from './views/activity.js';
+import { activityView, AUDIT_PAGE_SIZE } from './views/activity.js';
 import { apiKeysView } from './views/api-keys.js';
 import { collectAttention } from './attention.js';
 import { createKeyReveal } from './key-reveal.js';
@@ -30,6 +30,8 @@ const LimitForm = z.object({
   limit: z.string().trim().regex(/^\d{1,12}$/, 'the limit is a whole number of credits (0 = no limit)').transform(Number),
   days: z.string().optional(),
 });
+/** ?page=N of the audit log (0-based; anything else is the first page). */
+const AuditPage = z.string().regex(/^\d{1,5}$/).transform(Number);
 const KeyForm = z.object({
   account: printableName(100, 'the account name'),
   label: z.union([z.literal(''), printableName(100, 'the label')]).optional(),
@@ -153,7 +155,8 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
   r.get('/credits', (req, res) => {
     const period = periodOf(req);
     const d = creditData(period);
-    ctx.render(req, res, { title: 'Credits', nav: 'credits', body: creditsView({ period, ...d, csrf: ctx.session(req).csrf }) });
+    const monthLabel = new Date(d.now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    ctx.render(req, res, { title: 'Credits', nav: 'credits', body: creditsView({ period, ...d, csrf: ctx.session(req).csrf, monthLabel }) });
   });
 
   r.get('/credits.csv', (req, res) => {
@@ -182,10 +185,22 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
   // ---- Activity
   r.get('/activity', (req, res) => {
     const email = typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '';
+    const page = AuditPage.safeParse(req.query.page);
+    const n = page.success ? page.data : 0;
+    // One row more than a page says whether an older page exists.
+    const rows = repos.admin.searchAudit(email, AUDIT_PAGE_SIZE + 1, n * AUDIT_PAGE_SIZE);
     ctx.render(req, res, {
       title: 'Activity',
       nav: 'activity',
-      body: activityView({ dead: deps.queue.inState('dead'), recent: deps.queue.recent(50), audit: repos.admin.searchAudit(email), email, csrf: ctx.session(req).csrf }),
+      body: activityView({
+        dead: deps.queue.inState('dead'),
+        recent: deps.queue.recent(50),
+        audit: rows.slice(0, AUDIT_PAGE_SIZE),
+        hasMore: rows.length > AUDIT_PAGE_SIZE,
+        page: n,
+        email,
+        csrf: ctx.session(req).csrf,
+      }),
     });
   });
 
