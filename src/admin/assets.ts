@@ -30,7 +30,7 @@ h3{font-size:1rem;margin:1rem 0 .4rem}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem}
 .card .label{color:var(--muted);font-size:.875rem;display:block}
 .card .value{font-size:1.6rem;font-weight:700;display:block}
-.table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:.5rem;margin:.5rem 0 1rem}
+.table-wrap{position:relative;overflow-x:auto;border:1px solid var(--line);border-radius:.5rem;margin:.5rem 0 1rem}
 table{border-collapse:collapse;width:100%;font-size:.925rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--panel);font-weight:600;white-space:nowrap}
