@@ -34,7 +34,7 @@ h3{font-size:1rem;margin:1rem 0 .4rem}
 table{border-collapse:collapse;width:100%;font-size:.925rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--panel);font-weight:600;white-space:nowrap}
-tbody th{background:transparent}
+tbody th{background:transparent;white-space:normal;overflow-wrap:anywhere}
 tbody tr:last-child td{border-bottom:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}
@@ -65,6 +65,7 @@ legend{font-weight:600;padding:0 .25rem}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem}
 .newkey{background:var(--ok-bg);border:1px solid #6ee7b7;padding:1rem;border-radius:.5rem}
 .newkey code{font-size:1.05rem;display:block;margin:.5rem 0;user-select:all}
+.credit-chart{margin:0 0 1.25rem}
 .chart{width:100%;height:auto;max-width:60rem;display:block}
 .chart .bar{fill:#2563eb}
 .chart .axis{stroke:#6b7280;stroke-width:1}
