@@ -3,7 +3,9 @@
 // no page may scroll sideways: `document.documentElement.scrollWidth <= innerWidth`. Wide tables scroll inside
 // their own box. Also, in the browser: the empty dashboard (connect buttons, checklist), the dashboard's "Needs
 // attention" (a Retry that comes back), and the API-key Post/Redirect/Get (a reload creates no second key).
-// Pages added later are appended to ADMIN_PAGES. Without Chromium the suite is skipped locally and fails in CI.
+// Pages added later are appended to ADMIN_PAGES. Last, the README's pictures are taken at desktop width
+// (README_SHOTS; `npm run screenshots` copies them to docs/). Without Chromium the suite is skipped locally and
+// fails in CI.
 import { mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +26,8 @@ export interface Seeded {
   /** A second connection that needs to be reconnected. */
   reauthId: string;
   accountId: string;
+  /** The backfill run of that connection. */
+  runId: string;
 }
 
 /** Every admin page, as a name and a path on the seeded install. Helpers that add a page append it here. */
@@ -40,6 +44,13 @@ export const ADMIN_PAGES: { name: string; path: (s: Seeded) => string }[] = [
   { name: 'activity search', path: () => '/admin/activity?email=example' },
   { name: 'api keys', path: () => '/admin/api-keys' },
   { name: 'not found', path: () => '/admin/no-such-page' },
+];
+
+/** The README's pictures: test/.artifacts/readme-<name>.png. A page that does not exist (yet) answers 404 and is skipped. */
+export const README_SHOTS: { name: string; path: (s: Seeded) => string }[] = [
+  { name: 'dashboard', path: () => '/admin' },
+  { name: 'job-changes', path: () => '/admin/job-changes' },
+  { name: 'run', path: (s) => `/admin/runs/${encodeURIComponent(s.runId)}` },
 ];
 
 async function freePort(): Promise<number> {
@@ -92,7 +103,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when the admin pages are used on a 390 p
   let phone: BrowserContext;
   let page: Page;
   let base: string;
-  const seeded: Seeded = { connectionId: '', reauthId: '', accountId: '' };
+  const seeded: Seeded = { connectionId: '', reauthId: '', accountId: '', runId: '' };
 
   const shot = (name: string, p: Page = page) => p.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
@@ -169,7 +180,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when the admin pages are used on a 390 p
     seeded.accountId = conn.account_id;
     // A sync that writes: sample people in the portal, a backfill run to the end.
     for (const email of ['john.doe@acme.com', 'maria.gonzalez@brightpath-logistics.example', 'tyler.brooks@cobaltwave.example']) fake.addContact({ email });
-    s.runService.startRun(seeded.connectionId, 'backfill', 'admin');
+    seeded.runId = s.runService.startRun(seeded.connectionId, 'backfill', 'admin').run.id;
     await s.createWorker().drain();
     // Long, unbreakable names are the usual cause of a sideways scroll.
     const long = 'enterprise-revenue-operations-account-with-a-very-long-name';
@@ -262,5 +273,23 @@ describe.skipIf(skipWithout(CHROMIUM))('when the admin pages are used on a 390 p
     }
     await page.goto(`${base}/admin/connections/${encodeURIComponent(seeded.connectionId)}`);
     expect(await page.getByRole('button', { name: `Pause HubSpot ${fake.portalId}`, exact: true }).count()).toBe(1);
+  });
+
+  it('then the README pictures are taken at desktop width, skipping pages that do not exist yet', async () => {
+    const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 }, storageState: await phone.storageState() });
+    try {
+      const p = await desktop.newPage();
+      const taken: string[] = [];
+      for (const shotSpec of README_SHOTS) {
+        const res = await p.goto(`${base}${shotSpec.path(seeded)}`);
+        if (res!.status() === 404) continue;
+        expect(res!.status(), shotSpec.name).toBe(200);
+        await shot(`readme-${shotSpec.name}`, p);
+        taken.push(shotSpec.name);
+      }
+      expect(taken).toContain('dashboard');
+    } finally {
+      await desktop.close();
+    }
   });
 });
