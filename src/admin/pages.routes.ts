@@ -5,18 +5,24 @@ import { monthStartUtc } from '../db/ledger.repo.js';
 import type { SyncMode } from '../db/sync-runs.repo.js';
 import { cronProblems, nextRun } from '../sync/schedules.js';
 import { printableName } from '../lib/text.js';
+import { CRON_PRESETS, describeCron } from '../lib/cron-text.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { firstIssue, formBody, type AdminContext } from './context.js';
 import { dashboardView } from './views/dashboard.js';
 import { schedulesView, type ScheduleGroup } from './views/schedules.js';
 import { creditsCsv, creditsView, periodStart, PERIODS, type AccountCredits, type Period } from './views/credits.js';
-import { activityView } from './views/activity.js';
+import { activityView, AUDIT_PAGE_SIZE } from './views/activity.js';
 import { apiKeysView } from './views/api-keys.js';
+import { collectAttention } from './attention.js';
+import { createKeyReveal } from './key-reveal.js';
+import { connectorInfo } from './connections.routes.js';
 
 const ScheduleForm = z.object({
   connectionId: z.string().min(1).max(64),
   mode: z.enum(SYNC_MODES),
   cron: z.string().max(200),
+  /** A preset chosen from the list wins over the typed expression (the page's script also copies it into the field). */
+  preset: z.union([z.literal(''), z.enum(CRON_PRESETS.map((p) => p.cron) as [string, ...string[]])]).optional(),
   enabled: z.literal('1').optional(),
 });
 const LimitForm = z.object({
@@ -24,6 +30,8 @@ const LimitForm = z.object({
   limit: z.string().trim().regex(/^\d{1,12}$/, 'the limit is a whole number of credits (0 = no limit)').transform(Number),
   days: z.string().optional(),
 });
+/** ?page=N of the audit log (0-based; anything else is the first page). */
+const AuditPage = z.string().regex(/^\d{1,5}$/).transform(Number);
 const KeyForm = z.object({
   account: printableName(100, 'the account name'),
   label: z.union([z.literal(''), printableName(100, 'the label')]).optional(),
@@ -50,6 +58,13 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
         jobs: deps.queue.counts(),
         creditsThisMonth: month.map((a) => ({ account: a.account, credits: a.credits, limit: repos.accounts.byId(a.account_id)?.monthly_credit_limit ?? 0 })),
         monthLabel: new Date(now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+        attention: collectAttention(deps),
+        setup: {
+          connectors: (['hubspot', 'salesforce'] as const).map((crm) => connectorInfo(ctx, crm)),
+          providers: deps.activeProviders.length,
+          apiKeys: repos.apiKeys.list().filter((k) => !k.revoked_at).length,
+          csrf: ctx.session(req).csrf,
+        },
         csrf: ctx.session(req).csrf,
       }),
     });
@@ -91,7 +106,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     const f = ScheduleForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/schedules', { kind: 'error', message: firstIssue(f.error) });
     const { connectionId, mode } = f.data;
-    const cron = f.data.cron.trim().replace(/\s+/g, ' ');
+    const cron = (f.data.preset || f.data.cron).trim().replace(/\s+/g, ' ');
     const conn = repos.connections.get(connectionId);
     if (!conn) return ctx.done(req, res, '/admin/schedules', { kind: 'error', message: 'No such connection.' });
     const enabled = f.data.enabled === '1';
@@ -114,7 +129,7 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
     const next = enabled ? nextRun(cron) : null;
     ctx.done(req, res, `/admin/schedules#conn-${connectionId}`, {
       kind: 'ok',
-      message: enabled ? `The ${mode} sync runs on “${cron}” (UTC); next run ${next ? next.toISOString().replace('T', ' ').slice(0, 16) : 'never'} UTC.` : `The ${mode} sync is off.`,
+      message: enabled ? `The ${mode} sync runs on “${cron}”: ${describeCron(cron) ?? 'UTC'}; next run ${next ? next.toISOString().replace('T', ' ').slice(0, 16) : 'never'} UTC.` : `The ${mode} sync is off.`,
     });
   });
 
@@ -140,7 +155,8 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
   r.get('/credits', (req, res) => {
     const period = periodOf(req);
     const d = creditData(period);
-    ctx.render(req, res, { title: 'Credits', nav: 'credits', body: creditsView({ period, ...d, csrf: ctx.session(req).csrf }) });
+    const monthLabel = new Date(d.now).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    ctx.render(req, res, { title: 'Credits', nav: 'credits', body: creditsView({ period, ...d, csrf: ctx.session(req).csrf, monthLabel }) });
   });
 
   r.get('/credits.csv', (req, res) => {
@@ -169,17 +185,30 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
   // ---- Activity
   r.get('/activity', (req, res) => {
     const email = typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '';
+    const page = AuditPage.safeParse(req.query.page);
+    const n = page.success ? page.data : 0;
+    // One row more than a page says whether an older page exists.
+    const rows = repos.admin.searchAudit(email, AUDIT_PAGE_SIZE + 1, n * AUDIT_PAGE_SIZE);
     ctx.render(req, res, {
       title: 'Activity',
       nav: 'activity',
-      body: activityView({ dead: deps.queue.inState('dead'), recent: deps.queue.recent(50), audit: repos.admin.searchAudit(email), email, csrf: ctx.session(req).csrf }),
+      body: activityView({
+        dead: deps.queue.inState('dead'),
+        recent: deps.queue.recent(50),
+        audit: rows.slice(0, AUDIT_PAGE_SIZE),
+        hasMore: rows.length > AUDIT_PAGE_SIZE,
+        page: n,
+        email,
+        csrf: ctx.session(req).csrf,
+      }),
     });
   });
 
   r.post('/activity/jobs/:jobId/retry', (req, res) => {
     const id = Number(req.params.jobId);
     const ok = Number.isSafeInteger(id) && id > 0 && deps.queue.retryDead(id);
-    ctx.done(req, res, '/admin/activity#dead', ok ? { kind: 'ok', message: `Job ${id} is queued again.` } : { kind: 'error', message: `Job ${req.params.jobId} is not a dead job.` });
+    // The dashboard's "Needs attention" retries too, and brings the admin back there.
+    ctx.done(req, res, formBody(req).back === 'dashboard' ? '/admin#attention' : '/admin/activity#dead', ok ? { kind: 'ok', message: `Job ${id} is queued again.` } : { kind: 'error', message: `Job ${req.params.jobId} is not a dead job.` });
   });
 
   // ---- API keys
@@ -190,17 +219,22 @@ export function pageRoutes(r: Router, ctx: AdminContext): void {
       body: apiKeysView({ keys: repos.apiKeys.list(), accounts: repos.accounts.list(), csrf: ctx.session(req).csrf, ...(created ? { created } : {}) }),
     });
 
-  r.get('/api-keys', (req, res) => showKeys(req, res));
+  // Post/Redirect/Get: the POST keeps the new key in memory for this session and redirects; the GET shows it once.
+  const reveal = createKeyReveal(deps.clock);
 
-  // The new key is rendered in this response (no redirect): it must not pass through the session's flash,
-  // which is stored in the database. The page is no-store like every admin page.
+  r.get('/api-keys', (req, res) => {
+    const created = reveal.take(ctx.session(req).idHash);
+    showKeys(req, res, created ?? undefined);
+  });
+
   r.post('/api-keys', (req, res) => {
     const f = KeyForm.safeParse(formBody(req));
     if (!f.success) return ctx.done(req, res, '/admin/api-keys', { kind: 'error', message: firstIssue(f.error) });
     const account = repos.accounts.ensure(f.data.account);
     const { id, key } = repos.apiKeys.create(account.id, f.data.label || undefined);
     deps.log.info({ account: account.name, keyId: id }, 'API key created on the admin page');
-    showKeys(req, res, { key, account: account.name });
+    reveal.put(ctx.session(req).idHash, { key, account: account.name });
+    res.redirect(303, '/admin/api-keys#new-key-box');
   });
 
   r.post('/api-keys/:keyId/revoke', (req, res) => {

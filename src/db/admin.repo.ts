@@ -45,12 +45,12 @@ export function createAdminRepo(db: Db) {
   const sessionDelete = db.prepare('DELETE FROM admin_sessions WHERE id_hash = ?');
   const sessionPurge = db.prepare('DELETE FROM admin_sessions WHERE expires_at < ?');
 
-  const auditRecent = db.prepare<[number], AuditSearchRow>(
-    `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id ORDER BY l.created_at DESC, l.id DESC LIMIT ?`,
+  const auditRecent = db.prepare<[number, number], AuditSearchRow>(
+    `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?`,
   );
-  const auditByEmail = db.prepare<[string, number], AuditSearchRow>(
+  const auditByEmail = db.prepare<[string, number, number], AuditSearchRow>(
     `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id
-      WHERE l.email LIKE ? ESCAPE '\\' ORDER BY l.created_at DESC, l.id DESC LIMIT ?`,
+      WHERE l.email LIKE ? ESCAPE '\\' ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?`,
   );
   const creditsDaily = db.prepare<[number], CreditDayRow>(
     `SELECT a.id AS account_id, a.name AS account, strftime('%Y-%m-%d', l.created_at / 1000, 'unixepoch') AS day,
@@ -81,9 +81,10 @@ export function createAdminRepo(db: Db) {
       purgeExpired: (now: number) => sessionPurge.run(now).changes,
     },
     /** Audit rows whose contact email contains `term` (all recent rows when empty). */
-    searchAudit(term: string, limit = 200): AuditSearchRow[] {
+    /** Newest first; `offset` rows skipped (the activity page's pages). */
+    searchAudit(term: string, limit = 200, offset = 0): AuditSearchRow[] {
       const t = term.trim();
-      return t ? auditByEmail.all(likePattern(t), limit) : auditRecent.all(limit);
+      return t ? auditByEmail.all(likePattern(t), limit, offset) : auditRecent.all(limit, offset);
     },
     creditsDaily: (since: number) => creditsDaily.all(since),
     /** The latest run of each connection and mode (for the schedules page). */

@@ -1,7 +1,7 @@
 // The admin pages in a real browser (playwright-core driving Debian's chromium) against the real service and the
 // local HubSpot fake: login, Connect HubSpot through the real redirects, a mapping edit applied on the next
 // enrichment, a schedule edit and its next run, the credits chart, API keys, CSRF. Screenshots go to the ignored
-// test/.artifacts/; `npm run screenshots` copies the dashboard one to docs/admin-dashboard.png for the README.
+// test/.artifacts/ (the README's pictures come from test/e2e/layout-390.test.ts: `npm run screenshots`).
 // Without Chromium the suite is skipped on a developer's machine and fails in CI (test/helpers/required.ts).
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';

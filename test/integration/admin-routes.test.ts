@@ -130,9 +130,32 @@ describe('when the admin logs in (PUBLIC_URL https)', () => {
     expect((await c.post('/admin/api-keys', { account: 'csrf-test', _csrf: token }, { origin: 'https://evil.example' })).status).toBe(403);
     expect(t.services.repos.apiKeys.list().length).toBe(before);
     const ok = await c.post('/admin/api-keys', { account: 'csrf-test', _csrf: token });
-    expect(ok.status).toBe(200);
-    expect(ok.text).toMatch(/id="new-key">gtm_live_/);
+    expect(ok.status).toBe(303);
     expect(t.services.repos.apiKeys.list().length).toBe(before + 1);
+  });
+
+  it('then creating an API key redirects (Post/Redirect/Get): the key shows once, never in the URL, and a reload creates nothing', async () => {
+    const c = new AdminClient(t.url);
+    await c.login();
+    const before = t.services.repos.apiKeys.list().length;
+    const posted = await c.post('/admin/api-keys', { account: 'prg-test', label: 'prg', _csrf: await c.csrf('/admin/api-keys') });
+    expect(posted.status).toBe(303);
+    const location = posted.res.headers.get('location')!;
+    expect(location).toBe('/admin/api-keys#new-key-box');
+    expect(posted.text).not.toMatch(/gtm_live_/);
+    const shown = await c.get(location.split('#')[0]!);
+    const key = /id="new-key">(gtm_live_[A-Za-z0-9_-]+)</.exec(shown.text)?.[1];
+    expect(key).toBeTruthy();
+    expect(t.services.repos.apiKeys.list().length).toBe(before + 1);
+    // A reload is a GET: no second key, and the first is not shown again.
+    const again = await c.get('/admin/api-keys');
+    expect(again.text).not.toContain(key!);
+    expect(again.text).not.toMatch(/id="new-key"/);
+    expect(t.services.repos.apiKeys.list().length).toBe(before + 1);
+    // Another admin session never sees it.
+    const other = new AdminClient(t.url);
+    await other.login();
+    expect((await other.get('/admin/api-keys')).text).not.toMatch(/id="new-key"/);
   });
 
   it('then the login form itself needs its token', async () => {
@@ -371,6 +394,21 @@ describe('when a HubSpot portal is connected', () => {
     const good = await c.post('/admin/schedules', { _csrf: token, connectionId: connId, mode: 'new', cron: '0 3 * * *', enabled: '1' });
     expect(good.status).toBe(303);
     expect(t.services.repos.runs.schedulesOf(connId).find((s) => s.mode === 'new')!.cron).toBe('0 3 * * *');
+    const page = await c.get('/admin/schedules');
+    expect(page.text).toContain('Every day at 03:00 (UTC)');
+    expect(page.text).toContain(`aria-label="Save the New records schedule of HubSpot`);
+  });
+
+  it('then a preset replaces the typed expression, and a value that is not a preset is refused', async () => {
+    const token = await c.csrf('/admin/schedules');
+    const ok = await c.post('/admin/schedules', { _csrf: token, connectionId: connId, mode: 'job-changes', cron: 'ignored', preset: '0 6 * * 1', enabled: '1' });
+    expect(ok.status).toBe(303);
+    expect(t.services.repos.runs.schedulesOf(connId).find((s) => s.mode === 'job-changes')!.cron).toBe('0 6 * * 1');
+    expect((await c.get('/admin/schedules')).text).toContain('At 06:00 on every Monday (UTC)');
+    const bad = await c.post('/admin/schedules', { _csrf: token, connectionId: connId, mode: 'job-changes', cron: '0 6 * * 1', preset: '* * * * * *', enabled: '1' });
+    expect(bad.status).toBe(303);
+    expect(t.services.repos.runs.schedulesOf(connId).find((s) => s.mode === 'job-changes')!.cron).toBe('0 6 * * 1');
+    expect((await c.get('/admin/schedules')).text).toMatch(/class="flash error"[^<]*preset: /);
   });
 
   it('then a sync can be run now, and the connection paused and resumed', async () => {

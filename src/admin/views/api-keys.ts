@@ -1,4 +1,4 @@
-// API keys: create (the key is shown once, in the response to the POST, and never stored in clear), list, revoke.
+// API keys: create (the key is shown once, on the page the POST redirects to, and never stored in clear), list, revoke.
 import type { Account } from '../../db/accounts.repo.js';
 import type { ApiKeyRow } from '../../db/api-keys.repo.js';
 import { adminPath, html, time, type Html } from '../html.js';
@@ -8,8 +8,8 @@ import { table } from './common.js';
 export function apiKeysView(o: { keys: (ApiKeyRow & { account_name: string })[]; accounts: Account[]; csrf: string; created?: { key: string; account: string } }): Html {
   return html`<h1>API keys</h1>
   ${o.created
-    ? html`<div class="newkey" role="status">
-        <p><strong>New key for ${o.created.account}.</strong> Copy it now: it is shown only this once.</p>
+    ? html`<div class="newkey" role="status" id="new-key-box">
+        <p><strong>New key for ${o.created.account}.</strong> Copy it now: it is shown only this once (reloading this page will not show it again).</p>
         <code id="new-key">${o.created.key}</code>
         <button type="button" id="copy-key" class="secondary" hidden>Copy</button>
       </div>`

@@ -28,11 +28,12 @@ export function yTicks(max: number): number[] {
   return Array.from({ length: steps + 1 }, (_, i) => i * step);
 }
 
-export function barChart(o: { id: string; title: string; description: string; bars: Bar[]; unit: string }): Html {
+/** `max`: the top of the y axis when several charts must share one scale (at least the largest bar). */
+export function barChart(o: { id: string; title: string; description: string; bars: Bar[]; unit: string; max?: number }): Html {
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const n = Math.max(1, o.bars.length);
-  const ticks = yTicks(Math.max(0, ...o.bars.map((b) => b.value)));
+  const ticks = yTicks(Math.max(0, o.max ?? 0, ...o.bars.map((b) => b.value)));
   const top = ticks.at(-1)!;
   const slot = plotW / n;
   const barW = Math.max(1, slot * 0.75);

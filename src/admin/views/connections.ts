@@ -95,9 +95,11 @@ function outboundBlock(url: string, rotate: Html): Html {
 export function connectionView(d: ConnectionDetail): Html {
   const { conn: c, csrf } = d;
   const base = adminPath('connections', c.id);
-  const action = (path: string, label: string, opts: { cls?: string; confirm?: string; extra?: Html } = {}) =>
+  // Each button's accessible name says which connection it acts on ("Pause HubSpot 12345").
+  const name = `${crmName(c.crm)} ${c.external_id}`;
+  const action = (path: string, label: string, opts: { cls?: string; confirm?: string; extra?: Html; verb?: string } = {}) =>
     html`<form method="post" action="${base}/${path}" class="inline"${opts.confirm ? html` data-confirm="${opts.confirm}"` : ''}>
-      ${csrfField(csrf)}${opts.extra ?? ''}<button type="submit"${opts.cls ? html` class="${opts.cls}"` : ''}>${label}</button></form>`;
+      ${csrfField(csrf)}${opts.extra ?? ''}<button type="submit"${opts.cls ? html` class="${opts.cls}"` : ''} aria-label="${opts.verb ?? label} ${name}">${label}</button></form>`;
   const live = c.status !== 'disconnected';
   return html`<p><a href="/admin/connections">← Connections</a></p>
   <h1>${crmName(c.crm)} <span class="mono">${c.external_id}</span></h1>
@@ -146,7 +148,7 @@ export function connectionView(d: ConnectionDetail): Html {
   ${d.outboundMessageUrl
     ? outboundBlock(
         d.outboundMessageUrl,
-        action('rotate-endpoint', 'Rotate the URL', { cls: 'secondary', confirm: 'Make a new URL? The current one stops working at once.' }),
+        action('rotate-endpoint', 'Rotate the URL', { verb: 'Rotate the Outbound Message URL of', cls: 'secondary', confirm: 'Make a new URL? The current one stops working at once.' }),
       )
     : ''}
 
@@ -182,7 +184,7 @@ export function connectionView(d: ConnectionDetail): Html {
   ${live
     ? html`<p>Revokes the ${crmName(c.crm)} tokens${c.crm === 'hubspot' ? '' : ' (where the org allows it)'}, forgets them, and stops every sync.
         Settings and history stay, so connecting the same ${c.crm === 'hubspot' ? 'portal' : 'org'} again resumes where it left off.</p>
-      ${action('disconnect', `Disconnect ${crmName(c.crm)}`, { cls: 'danger', confirm: 'Disconnect this CRM and revoke its tokens?' })}`
+      ${action('disconnect', `Disconnect ${crmName(c.crm)}`, { verb: 'Disconnect', cls: 'danger', confirm: 'Disconnect this CRM and revoke its tokens?' })}`
     : html`<p>This connection is disconnected. Deleting it also deletes its sync history, audit log and schedules.</p>
-      ${action('delete', 'Delete connection and history', { cls: 'danger', confirm: 'Delete this connection and all its history?' })}`}`;
+      ${action('delete', 'Delete connection and history', { verb: 'Delete the connection and history of', cls: 'danger', confirm: 'Delete this connection and all its history?' })}`}`;
 }

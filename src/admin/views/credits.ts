@@ -5,6 +5,7 @@ import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { barChart, type Bar } from './chart.js';
 import { num, table } from './common.js';
+import { usageView } from './usage-chart.js';
 
 export const PERIODS = [30, 90] as const;
 export type Period = (typeof PERIODS)[number];
@@ -30,7 +31,7 @@ export function periodStart(now: number, days: number): number {
   return Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
 }
 
-function chartFor(a: AccountCredits, daily: CreditDayRow[], days: string[], period: number, index: number): Html {
+function chartFor(a: AccountCredits, daily: CreditDayRow[], days: string[], period: number, index: number, max: number): Html {
   const byDay = new Map(daily.map((d) => [d.day, d]));
   const bars: Bar[] = days.map((day) => {
     const d = byDay.get(day);
@@ -45,6 +46,7 @@ function chartFor(a: AccountCredits, daily: CreditDayRow[], days: string[], peri
       description: `${a.credits} credits in total over ${a.requests} requests${peak ? `; highest ${peak.value} on ${peak.day}` : ''}.`,
       bars,
       unit: 'credits',
+      max,
     })}
     <figcaption><strong>${a.account}</strong>: ${num(a.credits)} credits, ${num(a.requests)} requests, ${num(a.found)} found
       (${num(a.cacheHits)} from cache).</figcaption>
@@ -59,10 +61,12 @@ function chartFor(a: AccountCredits, daily: CreditDayRow[], days: string[], peri
   </figure>`;
 }
 
-export function creditsView(o: { period: Period; now: number; accounts: AccountCredits[]; daily: CreditDayRow[]; csrf: string }): Html {
+export function creditsView(o: { period: Period; now: number; accounts: AccountCredits[]; daily: CreditDayRow[]; csrf: string; monthLabel: string }): Html {
   const days = periodDays(o.now, o.period);
   const active = o.accounts.filter((a) => a.requests > 0);
   const total = o.accounts.reduce((s, a) => s + a.credits, 0);
+  // One y axis for every account's chart, so their heights compare.
+  const dayMax = Math.max(0, ...o.daily.map((d) => d.credits));
   return html`<h1>Credits</h1>
   <nav aria-label="Period" class="actions">
     ${PERIODS.map((p) => html`<a class="button${p === o.period ? '' : ' secondary'}" href="/admin/credits?days=${p}"${p === o.period ? html` aria-current="page"` : ''}>Last ${p} days</a>`)}
@@ -70,8 +74,10 @@ export function creditsView(o: { period: Period; now: number; accounts: AccountC
   </nav>
   <p>Total over the last ${o.period} days: <strong id="credits-total">${num(total)}</strong> credits. A found profile costs 3 credits,
     cache hits included; a miss or a failure costs nothing.</p>
+  ${usageView(o.accounts.map((a) => ({ accountId: a.accountId, account: a.account, used: a.thisMonth, limit: a.limit })), o.monthLabel)}
+  ${active.length ? html`<h2>Credits per day</h2><p class="hint">All charts share one scale (0 to the busiest day of any account).</p>` : ''}
   ${active.length
-    ? active.map((a, i) => chartFor(a, o.daily.filter((d) => d.account_id === a.accountId), days, o.period, i))
+    ? active.map((a, i) => chartFor(a, o.daily.filter((d) => d.account_id === a.accountId), days, o.period, i, dayMax))
     : html`<p class="muted">No enrichment in the last ${o.period} days.</p>`}
 
   <h2>Accounts</h2>
@@ -81,14 +87,14 @@ export function creditsView(o: { period: Period; now: number; accounts: AccountC
       <th scope="col" class="num">Cache hits</th><th scope="col" class="num">Credits (${o.period} d)</th>
       <th scope="col" class="num">This month</th><th scope="col">Monthly limit</th>`,
     o.accounts.map(
-      (a, i) => html`<tr>
+      (a, i) => html`<tr id="account-${a.accountId}">
         <th scope="row">${a.account}</th><td class="num">${num(a.requests)}</td><td class="num">${num(a.found)}</td>
         <td class="num">${num(a.cacheHits)}</td><td class="num">${num(a.credits)}</td><td class="num">${num(a.thisMonth)}</td>
         <td><form method="post" action="/admin/credits/limit" class="actions">
           ${csrfField(o.csrf)}<input type="hidden" name="accountId" value="${a.accountId}"><input type="hidden" name="days" value="${o.period}">
           <label for="limit-${i}" class="sr-only">Monthly credit limit of ${a.account} (0 = no limit)</label>
           <input id="limit-${i}" name="limit" type="number" min="0" step="1" value="${a.limit}" inputmode="numeric">
-          <button type="submit" class="secondary">Set</button>
+          <button type="submit" class="secondary" aria-label="Set the monthly limit of ${a.account}">Set</button>
         </form>${a.limit && a.thisMonth >= a.limit ? html`<span class="badge dead">limit reached</span>` : ''}</td>
       </tr>`,
     ),

@@ -4,6 +4,8 @@ import type { JobCounts } from '../../jobs/queue.js';
 import { adminPath, html, type Html } from '../html.js';
 import { crmName, num, statusBadge, table } from './common.js';
 import { testEnrichmentBox } from './contacts.js';
+import type { AttentionItem } from '../attention.js';
+import { attentionView, gettingStartedView, type SetupState } from './attention.js';
 
 export interface DashboardData {
   activeProviders: readonly string[];
@@ -11,14 +13,16 @@ export interface DashboardData {
   jobs: JobCounts;
   creditsThisMonth: { account: string; credits: number; limit: number }[];
   monthLabel: string;
-  /** The test-enrichment box posts with it. */
-  csrf?: string;
+  /** "Needs attention" (admin/attention.ts). */
+  attention: AttentionItem[];
+  /** The getting-started block, shown while no CRM was ever connected. */
+  setup: SetupState;
+  csrf: string;
 }
 
 export function dashboardView(d: DashboardData): Html {
   const total = d.creditsThisMonth.reduce((s, a) => s + a.credits, 0);
   const live = d.connections.filter((c) => c.status !== 'disconnected');
-  const attention = live.filter((c) => c.status === 'reconnect_needed').length;
   return html`<h1>Dashboard</h1>
   <ul class="cards" aria-label="Summary">
     <li class="card"><span class="label">Active providers</span><span class="value" id="stat-providers">${d.activeProviders.length}</span></li>
@@ -27,7 +31,7 @@ export function dashboardView(d: DashboardData): Html {
     <li class="card"><span class="label">Dead jobs</span><span class="value" id="stat-dead">${num(d.jobs.dead)}</span></li>
     <li class="card"><span class="label">Credits in ${d.monthLabel}</span><span class="value" id="stat-credits">${num(total)}</span></li>
   </ul>
-  ${attention ? html`<div class="flash error" role="status">${attention} connection${attention === 1 ? ' needs' : 's need'} to be reconnected.</div>` : ''}
+  ${d.connections.length ? attentionView(d.attention, d.csrf) : gettingStartedView(d.setup)}
 
   <h2>Enrichment providers</h2>
   ${d.activeProviders.length
@@ -36,15 +40,15 @@ export function dashboardView(d: DashboardData): Html {
   ${d.csrf ? testEnrichmentBox(d.csrf) : ''}
 
   <h2>Connections</h2>
-  <p id="connection-states">${(['connected', 'reconnect_needed', 'paused'] as const).map(
-    (s, i) => html`${i ? ' · ' : ''}${live.filter((c) => c.status === s).length} ${s === 'reconnect_needed' ? 'reconnect needed' : s}`,
+  <p id="connection-states">${(['connected', 'reconnect_needed', 'paused', 'disconnected'] as const).map(
+    (s, i) => html`${i ? ' · ' : ''}${d.connections.filter((c) => c.status === s).length} ${s === 'reconnect_needed' ? 'reconnect needed' : s}`,
   )}</p>
   ${table(
     'Connections and their status',
     html`<th scope="col">CRM</th><th scope="col">Account</th><th scope="col">Portal / org</th><th scope="col">Status</th>`,
-    live.map(
+    d.connections.map(
       (c) => html`<tr>
-        <td><a href="${adminPath('connections', c.id)}">${crmName(c.crm)}</a></td>
+        <td><a href="${adminPath('connections', c.id)}">${crmName(c.crm)} <span class="sr-only">${c.external_id}</span></a></td>
         <td>${c.account_name}</td>
         <td><span class="mono">${c.external_id}</span>${c.label ? html` <span class="muted">${c.label}</span>` : ''}</td>
         <td>${statusBadge(c.status)}${c.status_reason ? html` <span class="muted">${c.status_reason}</span>` : ''}</td>

@@ -3,6 +3,7 @@ import type { ConnectionRow } from '../../db/connections.repo.js';
 import { adminPath, attr, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { crmName, statusBadge, table } from './common.js';
+import { CRON_PRESETS, describeCron } from '../../lib/cron-text.js';
 
 export interface ScheduleLine {
   mode: string;
@@ -29,18 +30,28 @@ const MODE_TEXT: Record<string, string> = {
 function line(conn: ConnectionRow, l: ScheduleLine, csrf: string): Html {
   const id = `cron-${conn.id}-${l.mode}`;
   const errId = `${id}-error`;
+  const readId = `${id}-reading`;
+  const what = `${MODE_TEXT[l.mode] ?? l.mode} schedule of ${crmName(conn.crm)} ${conn.external_id}`;
+  const shown = l.error ? l.error.cron : l.cron;
+  const reading = !l.error && l.cron ? describeCron(l.cron) : null;
   return html`<tr>
     <th scope="row">${MODE_TEXT[l.mode] ?? l.mode}</th>
-    <td><form method="post" action="/admin/schedules" class="actions">
+    <td><form method="post" action="/admin/schedules" class="actions schedule-form">
       ${csrfField(csrf)}
       <input type="hidden" name="connectionId" value="${conn.id}"><input type="hidden" name="mode" value="${l.mode}">
+      <div class="field"><label for="${id}-preset">Preset</label>
+        <select id="${id}-preset" name="preset" data-cron-target="${id}">
+          <option value="">Custom (as typed)</option>
+          ${CRON_PRESETS.map((p) => html`<option value="${p.cron}">${p.label} (${p.cron})</option>`)}
+        </select></div>
       <div class="field"><label for="${id}">Cron (UTC)</label>
-        <input id="${id}" name="cron" type="text" maxlength="120" placeholder="*/15 * * * *" value="${l.error ? l.error.cron : l.cron}"
-          ${l.error ? html`aria-invalid="true" aria-describedby="${errId}"` : ''}></div>
+        <input id="${id}" name="cron" type="text" maxlength="120" placeholder="*/15 * * * *" value="${shown}"
+          ${l.error ? html`aria-invalid="true" aria-describedby="${errId}"` : reading ? html`aria-describedby="${readId}"` : ''}></div>
       <div class="field"><span><input type="checkbox" id="${id}-on" name="enabled" value="1"${attr('checked', l.enabled)}>
         <label for="${id}-on">Enabled</label></span></div>
-      <div class="field"><button type="submit">Save</button></div>
+      <div class="field"><button type="submit" aria-label="Save the ${what}">Save</button></div>
     </form>
+    ${reading ? html`<p class="hint cron-reading" id="${readId}">${reading}</p>` : ''}
     ${l.error ? html`<p class="flash error" id="${errId}" role="alert">${l.error.problems.join('; ')}</p>` : ''}</td>
     <td class="next-run">${l.next ? time(l.next) : html`<span class="muted">${l.cron && l.enabled ? '—' : 'not scheduled'}</span>`}</td>
     <td>${l.lastRun ? html`<span class="badge ${l.lastRun.state}">${l.lastRun.state}</span> ${time(l.lastRun.at)}` : html`<span class="muted">never</span>`}</td>
@@ -49,7 +60,7 @@ function line(conn: ConnectionRow, l: ScheduleLine, csrf: string): Html {
 
 export function schedulesView(o: { groups: ScheduleGroup[]; csrf: string; now: number }): Html {
   return html`<h1>Schedules</h1>
-  <p class="hint">Five fields: minute hour day-of-month month day-of-week, evaluated in UTC (for example <code>*/15 * * * *</code>
+  <p class="hint">Pick a preset, or type an expression of five fields: minute hour day-of-month month day-of-week, evaluated in UTC (for example <code>*/15 * * * *</code>
     every 15 minutes, <code>0 6 * * 1</code> Mondays at 06:00). A firing only queues a sync; a second firing while one is
     pending does nothing. Now: ${time(o.now)}.</p>
   ${o.groups.length
