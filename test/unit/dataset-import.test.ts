@@ -194,6 +194,21 @@ describe('dataset import: streaming', () => {
     }
   });
 
+  it('when a file streams in, then the WAL is checkpointed less often meanwhile and the setting is restored after', async () => {
+    const pages = () => db.pragma('wal_autocheckpoint', { simple: true });
+    const before = pages();
+    const during: unknown[] = [];
+    async function* chunks() {
+      during.push(pages());
+      yield Buffer.from(datasetJsonl(3));
+      during.push(pages());
+    }
+    expect((await importDatasetStream(chunks(), repo, opts('jsonl'))).imported).toBe(3);
+    expect(before).toBe(1000);
+    expect(during).toEqual([10_000, 10_000]);
+    expect(pages()).toBe(before);
+  });
+
   it('when a line is not valid UTF-8, then it is an error row and its neighbours import', async () => {
     const good = (n: number) => Buffer.from(`${JSON.stringify({ email: `u${n}@utf.example` })}\n`);
     const bad = Buffer.concat([Buffer.from('{"email":"bad@utf.example","title":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
