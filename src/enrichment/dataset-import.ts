@@ -8,7 +8,7 @@
 // growing: it grows with what survives). One transaction per chunk (a 4 MiB chunk is ~3,000 records) is as fast
 // as one for the whole file, and lets a running server write between two chunks. An interrupted import can
 // simply be run again: records are upserts.
-import { DatasetRecord, describeIssues, toProfile } from './dataset-record.js';
+import { parseRecord } from './dataset-record.js';
 import { createLineSplitter, parseCsvLines } from './dataset-lines.js';
 import { PROFILE_STRING_FIELDS, type Seniority } from './contract.js';
 import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
@@ -80,11 +80,10 @@ function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): DatasetI
     if (report.errors.length < maxErrors) report.errors.push({ line, message });
   };
 
-  const accept = (line: number, value: unknown) => {
-    const parsed = DatasetRecord.safeParse(value);
-    if (!parsed.success) return fail(line, describeIssues(parsed.error));
-    const { confidence } = parsed.data;
-    const profile = toProfile(parsed.data);
+  const accept = (line: number, value: Record<string, unknown>) => {
+    const parsed = parseRecord(value);
+    if (typeof parsed === 'string') return fail(line, parsed);
+    const { profile, confidence } = parsed;
     const email = profile.email ? canonicalEmail(profile.email) : null;
     const linkedin = profile.linkedin_url ? canonicalLinkedInUrl(profile.linkedin_url) : null;
     if (profile.email && !email) return fail(line, `email is not a valid email address: ${truncate(profile.email)}`);
@@ -103,7 +102,7 @@ function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): DatasetI
       return fail(line, 'not valid JSON');
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail(line, 'each line must be a JSON object');
-    accept(line, value);
+    accept(line, value as Record<string, unknown>);
   };
 
   const csvRow = (cells: string[], line: number) => {
