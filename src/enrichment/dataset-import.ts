@@ -11,7 +11,7 @@
 import { parseRecord } from './dataset-record.js';
 import { createLineSplitter, parseCsvLines } from './dataset-lines.js';
 import { PROFILE_STRING_FIELDS, type Seniority } from './contract.js';
-import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
+import { normalizeProfile } from './normalize.js';
 import { resolveSeniority } from './seniority.js';
 
 export interface DatasetRow {
@@ -84,13 +84,14 @@ function createDatasetImporter(sink: DatasetSink, opts: ImportOptions): DatasetI
     const parsed = parseRecord(value);
     if (typeof parsed === 'string') return fail(line, parsed);
     const { profile, confidence } = parsed;
-    const email = profile.email ? canonicalEmail(profile.email) : null;
-    const linkedin = profile.linkedin_url ? canonicalLinkedInUrl(profile.linkedin_url) : null;
+    // normalizeProfile canonicalises both keys (null when invalid): they are read from its result, not worked out
+    // a second time (parsing a LinkedIn URL is one of the dearer steps of a record).
+    const normalized = normalizeProfile(profile, normalizeOpts);
+    const { email, linkedin_url: linkedin } = normalized;
     if (profile.email && !email) return fail(line, `email is not a valid email address: ${truncate(profile.email)}`);
     if (profile.linkedin_url && !linkedin) return fail(line, `linkedin_url is not a LinkedIn profile URL: ${truncate(profile.linkedin_url)}`);
     if (!email && !linkedin) return fail(line, 'a record needs an email or a linkedin_url');
-    const profileJson = JSON.stringify(normalizeProfile(profile, normalizeOpts));
-    sink.upsert({ email, linkedin_url: linkedin, profileJson, confidence: confidence ?? 100 });
+    sink.upsert({ email, linkedin_url: linkedin, profileJson: JSON.stringify(normalized), confidence: confidence ?? 100 });
     report.imported += 1;
   };
 
