@@ -5,6 +5,14 @@ import type { DatasetStore } from '../enrichment/ports.js';
 import type { DatasetRow } from '../enrichment/dataset-import.js';
 import { Profile } from '../enrichment/contract.js';
 
+/**
+ * WAL pages between two checkpoints during an import (~40 MB; SQLite's default is 1,000 pages, 4 MB). A
+ * checkpoint syncs the WAL and the database file to disk even with synchronous=NORMAL: at the default an import
+ * waits for two fsyncs every ~3,000 records. Commits are exactly as durable as before (each is in the WAL); the
+ * WAL file merely grows to ~40 MB before it is copied back.
+ */
+const IMPORT_CHECKPOINT_PAGES = 10_000;
+
 export function createDatasetRepo(db: Db) {
   const byEmail = db.prepare<[string], { profile_json: string; confidence: number }>('SELECT profile_json, confidence FROM dataset_profiles WHERE email = ?');
   const byLinkedIn = db.prepare<[string], { profile_json: string; confidence: number }>(
@@ -68,6 +76,18 @@ export function createDatasetRepo(db: Db) {
     count: () => count.get()!.n,
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
+    },
+    /** Runs a whole streamed import with checkpoints IMPORT_CHECKPOINT_PAGES apart, then restores the setting. */
+    async bulk<T>(run: () => Promise<T>): Promise<T> {
+      const pages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      db.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
+      try {
+        return await run();
+      } finally {
+        db.pragma(`wal_autocheckpoint = ${pages}`);
+        // why: leave no 40 MB WAL behind for the next reader to scan; PASSIVE never waits for a reader.
+        db.pragma('wal_checkpoint(PASSIVE)');
+      }
     },
   } satisfies DatasetStore & Record<string, unknown>;
   return repo;

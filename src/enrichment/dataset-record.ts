@@ -3,7 +3,7 @@
 // so null means "absent" at every depth (toProfile). What the service will later serve and write into CRMs is
 // bounded here: every string at most MAX_TEXT characters, no control characters, and the URL fields http(s) only.
 import { z } from 'zod';
-import { PROFILE_STRING_FIELDS, Seniority, type Experience, type Profile } from './contract.js';
+import { PROFILE_STRING_FIELDS, SENIORITY_LEVELS, Seniority, type Experience, type Profile } from './contract.js';
 
 /** Longest string a record may carry in any field. A longer one is a broken export, not a profile. */
 export const MAX_TEXT = 2000;
@@ -126,4 +126,78 @@ export function describeIssues(err: z.ZodError): string {
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || 'record'}: ${i.message}`)
     .join('; ');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fast path
+// ---------------------------------------------------------------------------------------------------------
+// A record parsed by zod costs about as much as normalising it; a dataset is millions of records that are almost
+// all valid. So the importer asks checkRecord first: it applies the same rules as DatasetRecord in plain code
+// and says "valid" only when zod would accept the record (test/unit/dataset-record.test.ts checks both agree on
+// every rule). Anything else goes through zod, which names the problem. Keep the two in step.
+
+const SENIORITIES: ReadonlySet<unknown> = new Set(SENIORITY_LEVELS);
+const EXPERIENCE_TEXT = ['company', 'title', 'department', 'location', 'start_date', 'end_date'] as const;
+const EDUCATION_TEXT = ['school', 'degree', 'field'] as const;
+const PLAIN_STRING_FIELDS = PROFILE_STRING_FIELDS.filter((f) => !URL_FIELDS.includes(f));
+
+const absent = (v: unknown): v is null | undefined => v === null || v === undefined;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const okText = (v: unknown, allowed: RegExp): boolean => absent(v) || (typeof v === 'string' && v.length <= MAX_TEXT && allowed.test(v));
+const okInt = (v: unknown): boolean => absent(v) || Number.isSafeInteger(v);
+const okBool = (v: unknown): boolean => absent(v) || typeof v === 'boolean';
+
+function okExperience(e: unknown): boolean {
+  if (e === null) return true;
+  if (!isRecord(e)) return false;
+  for (const f of EXPERIENCE_TEXT) if (!okText(e[f], NO_CONTROL)) return false;
+  return okBool(e.is_current) && okText(e.description, NO_CONTROL_EXCEPT_BREAKS);
+}
+
+function okEducation(e: unknown): boolean {
+  if (e === null) return true;
+  if (!isRecord(e)) return false;
+  for (const f of EDUCATION_TEXT) if (!okText(e[f], NO_CONTROL)) return false;
+  return okInt(e.start_year) && okInt(e.end_year);
+}
+
+function okList(v: unknown, entry: (e: unknown) => boolean): boolean {
+  if (absent(v)) return true;
+  if (!Array.isArray(v)) return false;
+  for (const e of v) if (!entry(e)) return false;
+  return true;
+}
+
+const okSkill = (e: unknown): boolean => e === null || (typeof e === 'string' && okText(e, NO_CONTROL));
+
+/** True only when DatasetRecord accepts `v` (then `v` itself, unknown keys aside, is what zod would return). */
+export function checkRecord(v: Record<string, unknown>): boolean {
+  for (const f of PLAIN_STRING_FIELDS) if (!okText(v[f], NO_CONTROL)) return false;
+  for (const f of URL_FIELDS) {
+    const u = v[f];
+    if (!okText(u, NO_CONTROL) || (typeof u === 'string' && httpUrl(u) === undefined)) return false;
+  }
+  const c = v.confidence;
+  return (
+    (absent(v.seniority) || SENIORITIES.has(v.seniority)) &&
+    okList(v.skills, okSkill) &&
+    okList(v.experience, okExperience) &&
+    okList(v.education, okEducation) &&
+    okInt(v.connections) &&
+    okInt(v.followers) &&
+    okBool(v.recent_job_change) &&
+    (absent(c) || (Number.isSafeInteger(c) && (c as number) >= 0 && (c as number) <= 100))
+  );
+}
+
+/** A record → its Profile and confidence, or the first few problems (zod's wording) when it breaks a rule. */
+export function parseRecord(v: Record<string, unknown>): { profile: Profile; confidence: number | null } | string {
+  let r: DatasetRecord;
+  if (checkRecord(v)) r = v as DatasetRecord;
+  else {
+    const parsed = DatasetRecord.safeParse(v);
+    if (!parsed.success) return describeIssues(parsed.error);
+    r = parsed.data;
+  }
+  return { profile: toProfile(r), confidence: r.confidence ?? null };
 }

@@ -3,7 +3,13 @@
 // megabytes of dead chunks at any time. A consumer must finish with (or copy) a chunk before asking for the next.
 import { open } from 'node:fs/promises';
 
-export async function* fileChunks(path: string, chunkBytes = 1024 * 1024): AsyncGenerator<Buffer> {
+/**
+ * 4 MiB: the dataset import commits one transaction per chunk, and a commit has a fixed cost (its WAL frames
+ * for the index pages it touched, the lock round trip): ~3,000 records per commit cost less CPU than ~700.
+ */
+export const FILE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export async function* fileChunks(path: string, chunkBytes = FILE_CHUNK_BYTES): AsyncGenerator<Buffer> {
   const file = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);

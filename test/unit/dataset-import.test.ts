@@ -96,6 +96,30 @@ describe('dataset import: records', () => {
     expect(free.experience[0]!.description).toBe('Line one\n\tLine two');
   });
 
+  it('when the email is not an email address or a record has neither key, then it is an error row; a key written loosely is stored canonical', () => {
+    const report = importDataset(
+      jsonl(
+        { email: 'not-an-email', title: 'CTO' },
+        { email: '', linkedin_url: null, title: 'CTO' },
+        { email: '  Mixed.Case@Keys.Example ', linkedin_url: 'linkedin.com/in/Mixed-Case/' },
+      ),
+      repo,
+      opts('jsonl'),
+    );
+    expect(report).toEqual({
+      imported: 1,
+      skipped: 2,
+      errors: [
+        { line: 1, message: 'email is not a valid email address: not-an-email' },
+        { line: 2, message: 'a record needs an email or a linkedin_url' },
+      ],
+    });
+    expect(db.prepare('SELECT email, linkedin_url FROM dataset_profiles').all()).toEqual([
+      { email: 'mixed.case@keys.example', linkedin_url: 'https://www.linkedin.com/in/mixed-case' },
+    ]);
+    expect(repo.findByEmail('mixed.case@keys.example')?.profile).toMatchObject({ email: 'mixed.case@keys.example', linkedin_url: 'https://www.linkedin.com/in/mixed-case' });
+  });
+
   it('when a record sits exactly at the caps, then it is imported and its URLs are stored in their https form', () => {
     const report = importDataset(
       jsonl({ email: 'edge@caps.example', title: 't'.repeat(2000), twitter_url: 'twitter.com/edge', profile_picture: 'http://img.example/p.png' }),
@@ -192,6 +216,21 @@ describe('dataset import: streaming', () => {
       expect(await importDatasetStream(chunks(), repo, opts('jsonl')), `chunks of ${size}`).toEqual(whole);
       expect(db.prepare('SELECT email, linkedin_url, profile_json FROM dataset_profiles ORDER BY email').all()).toEqual(stored);
     }
+  });
+
+  it('when a file streams in, then the WAL is checkpointed less often meanwhile and the setting is restored after', async () => {
+    const pages = () => db.pragma('wal_autocheckpoint', { simple: true });
+    const before = pages();
+    const during: unknown[] = [];
+    async function* chunks() {
+      during.push(pages());
+      yield Buffer.from(datasetJsonl(3));
+      during.push(pages());
+    }
+    expect((await importDatasetStream(chunks(), repo, opts('jsonl'))).imported).toBe(3);
+    expect(before).toBe(1000);
+    expect(during).toEqual([10_000, 10_000]);
+    expect(pages()).toBe(before);
   });
 
   it('when a line is not valid UTF-8, then it is an error row and its neighbours import', async () => {
