@@ -72,13 +72,26 @@ const summary = (rs: WaterfallResult[]) =>
 
 function run(providers: Provider[], ls: Lookup[], opts: Partial<WaterfallOptions> = {}) {
   const attempts: string[] = [];
+  const durations: number[] = [];
+  const started = performance.now();
   const result = runBatchWaterfall(providers, ls, {
     timeoutMs: 5_000,
     minConfidence: 50,
-    onAttempt: (name, outcome) => attempts.push(`${name}:${outcome}`),
+    onAttempt: (name, outcome, ms) => {
+      attempts.push(`${name}:${outcome}`);
+      durations.push(ms);
+    },
     ...opts,
+  }).then((r) => {
+    // An attempt's duration is its own call's: never negative, never longer than the whole run.
+    const whole = performance.now() - started;
+    for (const ms of durations) {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThanOrEqual(whole);
+    }
+    return r;
   });
-  return { result, attempts };
+  return { result, attempts, durations };
 }
 
 describe('the waterfall over a batch of lookups', () => {
@@ -206,7 +219,9 @@ describe('a throttled provider', () => {
     expect(a.calls).toEqual([]);
     expect(attempts).toEqual(['a:failed', 'b:found']);
     const alone = await run([provider('a', (who) => found(who), { limiter: scriptedLimiter([T + 4_000]) })], lookups('p1'), { now: () => T }).result;
-    expect(alone[0]!.kind === 'failed' && alone[0]!.failures.map((f) => [f.code, f.retryAtMs])).toEqual([['rate_limited', T + 4_000]]);
+    expect(alone[0]!.kind === 'failed' && alone[0]!.failures.map((f) => [f.code, f.retryAtMs, f.message])).toEqual([
+      ['rate_limited', T + 4_000, 'a: paused until its rate limit resets'],
+    ]);
   });
 
   it('when its limiter has no slot in a sync run, then the run waits until the slot frees and asks again, never skipping it', async () => {
@@ -217,6 +232,15 @@ describe('a throttled provider', () => {
     expect(summary(await run([a, b], lookups('p1'), { now: t.now, wait: t.wait }).result)).toEqual(['a:p1']);
     expect(t.clock.waits).toEqual([{ provider: 'a', resumesAt: T + 4_000, at: T }]);
     expect([limiter.takes, a.calls.length, b.calls.length]).toEqual([2, 1, 0]);
+  });
+
+  it('when the API asks a paused provider again and again before its reset, then it is skipped every time and stays paused', async () => {
+    const pausedUntil = new Map([['a', T + 30_000]]);
+    const a = provider('a', (who) => found(who));
+    for (const at of [T, T + 10_000, T + 29_999]) {
+      expect(summary(await run([a], lookups('p1'), { now: () => at, pausedUntil }).result)).toEqual(['failed:a/rate_limited']);
+    }
+    expect([a.calls.length, pausedUntil.get('a')]).toEqual([0, T + 30_000]);
   });
 
   it('when a provider paused by an earlier 429 is asked in a sync run, then the run waits out the pause and the pause is forgotten', async () => {
