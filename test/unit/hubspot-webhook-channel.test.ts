@@ -2,7 +2,7 @@
 // then only contact creations become records, every event counted; the answers HubSpot gets. And the URI
 // decoding HubSpot applies before signing, escape by escape. Found by npm run mutate -- webhook.
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createWebhookChannel, signatureUri, verifySignatureV3 } from '../../connectors/hubspot/webhook.js';
 
 const SECRET = 'client-secret';
@@ -21,7 +21,11 @@ function request(body: unknown, opts: { secret?: string; headers?: Record<string
 const event = (over: Record<string, unknown>) => ({ eventId: 1, subscriptionType: 'contact.creation', portalId: 42, objectId: 101, occurredAt: NOW, ...over });
 
 describe('the HubSpot webhook channel', () => {
-  const channel = createWebhookChannel(SECRET);
+  // Built in each test, not once for the file: a channel made while the file loads would not see a planted bug.
+  let channel = createWebhookChannel(SECRET);
+  beforeEach(() => {
+    channel = createWebhookChannel(SECRET);
+  });
 
   it('names its source and refuses bodies over 1 MiB before reading them', () => {
     expect([channel.source, channel.maxBodyBytes]).toEqual(['webhook', 1024 * 1024]);
@@ -67,6 +71,14 @@ describe('the HubSpot webhook channel', () => {
       skipped: 3,
     });
     expect(channel.parse(request([]))).toEqual({ ok: true, records: [], received: 0, skipped: 0 });
+  });
+
+  it('when our own write fires a generic object.propertyChange for a contact, then it is skipped: only creations enrich, so enrichment never loops', () => {
+    const ours = [
+      event({ subscriptionType: 'object.propertyChange', objectTypeId: '0-1', propertyName: 'jobtitle', propertyValue: 'VP Sales', changeSource: 'INTEGRATION' }),
+      event({ eventId: 2, subscriptionType: 'object.deletion', objectTypeId: '0-1' }),
+    ];
+    expect(channel.parse(request(ours))).toEqual({ ok: true, records: [], received: 2, skipped: 2 });
   });
 
   it('answers HubSpot in JSON: the counts on success; on refusal the error name, and never the signature detail', () => {
