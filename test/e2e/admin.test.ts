@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, post, startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
+import { POLL_TIMEOUT_MS } from '../helpers/wait.js';
 import { nextRun } from '../../src/sync/schedules.js';
 
 const CHROMIUM = findChromium();
@@ -66,6 +67,8 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a 
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Playwright's own waits (navigation, locators) get the suite's one configured timeout, like expect.poll.
+    context.setDefaultTimeout(POLL_TIMEOUT_MS);
     page = await context.newPage();
     // Confirm dialogs (disconnect, revoke) are accepted as a person would.
     page.on('dialog', (d) => void d.accept());
@@ -262,6 +265,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a 
 
     // Readable on a phone: nothing wider than the screen but the tables, which scroll inside their box.
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, storageState: await context.storageState() });
+    phone.setDefaultTimeout(POLL_TIMEOUT_MS);
     const p = await phone.newPage();
     await p.goto(`${base}/admin`);
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProviderFake, type ProviderFake } from '../fakes/providers/index.js';
 import { startService, type TestService } from '../helpers/service.js';
-import { sleep } from '../../src/lib/clock.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('exact credits when a provider answered 429 first', () => {
   let pdl: ProviderFake | undefined;
@@ -28,7 +28,10 @@ describe('exact credits when a provider answered 429 first', () => {
     expect(first.status).toBe(502);
     expect(sum()).toBe(0);
 
-    await sleep(1_200); // PDL's x-ratelimit-reset has a resolution of one second
+    // Wait for the condition, not a time: the fake's x-ratelimit-reset is the whole second at or after 200 ms from
+    // its answer, so once the clock has passed that second, counted from now (after the answer), PDL is due again.
+    const answeredAt = Date.now();
+    await waitFor("PDL's rate-limit reset", () => Date.now() >= Math.ceil((answeredAt + 200) / 1000) * 1000);
     const retry = await t.services.enricher.enrich({ email: 'ada@credits.example' }, ctx);
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ found: true, credits_charged: 3 });
