@@ -34,7 +34,7 @@ h3{font-size:1rem;margin:1rem 0 .4rem}
 table{border-collapse:collapse;width:100%;font-size:.925rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--panel);font-weight:600;white-space:nowrap}
-tbody th{background:transparent;white-space:normal;overflow-wrap:anywhere}
+tbody th{background:transparent;white-space:normal;overflow-wrap:break-word}
 tbody tr:last-child td{border-bottom:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}
@@ -99,6 +99,13 @@ dl.kv dd{margin:0}
   .actions{flex-direction:column;align-items:stretch}
   .card .value{font-size:1.3rem}
   dl.kv{grid-template-columns:1fr}
+  table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+  table.stack tr,table.stack th,table.stack td{display:block}
+  table.stack tbody tr{border-bottom:1px solid var(--line)}
+  table.stack th,table.stack td{border-bottom:0}
+  table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
+  table.stack td.num{text-align:left}
+  table.stack td form.actions{flex-direction:row;align-items:center;margin:.25rem 0}
   dl.kv dd{margin-bottom:.4rem}
 }
 `;

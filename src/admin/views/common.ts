@@ -17,10 +17,11 @@ export function crmName(crm: string | null | undefined): string {
 }
 
 /** A table that scrolls sideways on a phone instead of breaking the layout. */
-export function table(caption: string, head: Interpolation, rows: Interpolation, opts: { empty?: string; visibleCaption?: boolean } = {}): Html {
+/** `stack`: on a phone each row becomes a block (label: value) instead of a table that scrolls sideways. */
+export function table(caption: string, head: Interpolation, rows: Interpolation, opts: { empty?: string; visibleCaption?: boolean; stack?: boolean } = {}): Html {
   const hasRows = Array.isArray(rows) ? rows.length > 0 : Boolean(rows);
   if (!hasRows) return html`<p class="muted">${opts.empty ?? 'Nothing yet.'}</p>`;
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap"><table${opts.stack ? html` class="stack"` : ''}>
     <caption${opts.visibleCaption ? '' : html` class="sr-only"`}>${caption}</caption>
     <thead><tr>${head}</tr></thead>
     <tbody>${rows}</tbody>

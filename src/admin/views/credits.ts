@@ -88,9 +88,9 @@ export function creditsView(o: { period: Period; now: number; accounts: AccountC
       <th scope="col" class="num">This month</th><th scope="col">Monthly limit</th>`,
     o.accounts.map(
       (a, i) => html`<tr id="account-${a.accountId}">
-        <th scope="row">${a.account}</th><td class="num">${num(a.requests)}</td><td class="num">${num(a.found)}</td>
-        <td class="num">${num(a.cacheHits)}</td><td class="num">${num(a.credits)}</td><td class="num">${num(a.thisMonth)}</td>
-        <td><form method="post" action="/admin/credits/limit" class="actions">
+        <th scope="row">${a.account}</th><td class="num" data-label="Requests">${num(a.requests)}</td><td class="num" data-label="Found">${num(a.found)}</td>
+        <td class="num" data-label="Cache hits">${num(a.cacheHits)}</td><td class="num" data-label="Credits (${o.period} d)">${num(a.credits)}</td><td class="num" data-label="This month">${num(a.thisMonth)}</td>
+        <td data-label="Monthly limit"><form method="post" action="/admin/credits/limit" class="actions">
           ${csrfField(o.csrf)}<input type="hidden" name="accountId" value="${a.accountId}"><input type="hidden" name="days" value="${o.period}">
           <label for="limit-${i}" class="sr-only">Monthly credit limit of ${a.account} (0 = no limit)</label>
           <input id="limit-${i}" name="limit" type="number" min="0" step="1" value="${a.limit}" inputmode="numeric">
@@ -98,7 +98,7 @@ export function creditsView(o: { period: Period; now: number; accounts: AccountC
         </form>${a.limit && a.thisMonth >= a.limit ? html`<span class="badge dead">limit reached</span>` : ''}</td>
       </tr>`,
     ),
-    { empty: 'No accounts yet.' },
+    { empty: 'No accounts yet.', stack: true },
   )}
   <p class="hint">A limit of 0 means no limit. An account over its limit gets 402 from the API, and its CRM jobs wait until the next month.</p>`;
 }

@@ -53,8 +53,8 @@ function line(conn: ConnectionRow, l: ScheduleLine, csrf: string): Html {
     </form>
     ${reading ? html`<p class="hint cron-reading" id="${readId}">${reading}</p>` : ''}
     ${l.error ? html`<p class="flash error" id="${errId}" role="alert">${l.error.problems.join('; ')}</p>` : ''}</td>
-    <td class="next-run">${l.next ? time(l.next) : html`<span class="muted">${l.cron && l.enabled ? '—' : 'not scheduled'}</span>`}</td>
-    <td>${l.lastRun ? html`<span class="badge ${l.lastRun.state}">${l.lastRun.state}</span> ${time(l.lastRun.at)}` : html`<span class="muted">never</span>`}</td>
+    <td class="next-run" data-label="Next run">${l.next ? time(l.next) : html`<span class="muted">${l.cron && l.enabled ? '—' : 'not scheduled'}</span>`}</td>
+    <td data-label="Last run">${l.lastRun ? html`<span class="badge ${l.lastRun.state}">${l.lastRun.state}</span> ${time(l.lastRun.at)}` : html`<span class="muted">never</span>`}</td>
   </tr>`;
 }
 
@@ -71,6 +71,7 @@ export function schedulesView(o: { groups: ScheduleGroup[]; csrf: string; now: n
         `Schedules of ${crmName(g.conn.crm)} ${g.conn.external_id}`,
         html`<th scope="col">Sync</th><th scope="col">Schedule</th><th scope="col">Next run</th><th scope="col">Last run</th>`,
         g.lines.map((l) => line(g.conn, l, o.csrf)),
+        { stack: true },
       )}
     </section>`,
       )
