@@ -21,6 +21,8 @@ interface Crm {
   /** Live tasks with the contact they belong to. */
   tasks(): { id: string; contactId: string }[];
   completeTask(id: string): void;
+  /** The record is deleted in the CRM. */
+  remove(id: string): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ async function hubspot(): Promise<Crm> {
     edit: (id, field, value) => fake.setContactProperty(id, field, value),
     tasks: () => fake.tasks().map((t) => ({ id: t.id, contactId: t.associations[0]!.toObjectId })),
     completeTask: (id) => fake.setTaskProperty(id, 'hs_task_status', 'COMPLETED'),
+    remove: (id) => fake.archiveContact(id),
     close: () => fake.close(),
   };
 }
@@ -50,6 +53,7 @@ async function salesforce(): Promise<Crm> {
     edit: (id, field, value) => fake.updateRecord(id, { [field]: value }),
     tasks: () => fake.records('Task').filter((t) => t['IsDeleted'] !== true).map((t) => ({ id: t.Id, contactId: String(t['WhoId']) })),
     completeTask: (id) => fake.updateRecord(id, { Status: 'Completed' }),
+    remove: (id) => fake.deleteRecord(id),
     close: () => fake.close(),
   };
 }
@@ -176,13 +180,20 @@ for (const make of [hubspot, salesforce]) {
       expect(preview.tasks_removed).toBe(2);
       expect(crm.tasks()).toHaveLength(3);
 
+      // A record the run wrote is deleted since: its fields are kept and reported, not failed.
+      const movers = new Set(tasks.map((x) => x.contactId));
+      const gone = audit(jobChanges, 'write').find((w) => !movers.has(w.contact_id) && w.contact_id !== ids[0])!.contact_id;
+      crm.remove(gone);
+
       const report = await t.services.revert.revert(jobChanges, { tasks: true });
       expect(report.failed).toBe(0);
+      const goneFields = report.fields.filter((f) => f.contactId === gone);
+      expect(goneFields.length).toBeGreaterThan(0);
+      expect(goneFields.every((f) => f.outcome === 'kept' && f.reason === 'record_deleted')).toBe(true);
       expect(report.tasks_removed).toBe(2);
       expect(report.tasks.find((x) => x.taskId === done.id)?.outcome).toBe('kept_completed');
       expect(crm.tasks().map((x) => x.id)).toEqual([done.id]);
       // The movers have their old company and title back.
-      const movers = new Set(tasks.map((x) => x.contactId));
       // (The first of them keeps the title a person typed: the sync never overwrote it.)
       for (const id of movers) expect(crm.value(id, crm.titleField)).toBe(id === ids[0] ? 'Chief Happiness Officer' : 'Account Manager');
 
