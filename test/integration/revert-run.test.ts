@@ -23,6 +23,8 @@ interface Crm {
   completeTask(id: string): void;
   /** The record is deleted in the CRM. */
   remove(id: string): void;
+  /** The CRM refuses the next write to this record (Salesforce fake only). */
+  refuseNextWrite?(id: string): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ async function salesforce(): Promise<Crm> {
     tasks: () => fake.records('Task').filter((t) => t['IsDeleted'] !== true).map((t) => ({ id: t.Id, contactId: String(t['WhoId']) })),
     completeTask: (id) => fake.updateRecord(id, { Status: 'Completed' }),
     remove: (id) => fake.deleteRecord(id),
+    refuseNextWrite: (id) => fake.injectRecordError(id, 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 1),
     close: () => fake.close(),
   };
 }
@@ -202,5 +205,25 @@ for (const make of [hubspot, salesforce]) {
       expect(crm.tasks()).toHaveLength(1);
     });
 
+
+    it.runIf(make === salesforce)('when the CRM refuses one record, then its fields count as failed and a later revert puts them back', async () => {
+      importPeople(t, 13, { prefix: 'jc', company: () => 'Globex Corporation', title: (i) => (i >= 10 ? 'Team Lead' : 'Account Manager') });
+      const runId = await run('job-changes');
+      const mine = audit(runId, 'write').filter((w) => w.contact_id === ids[10] && w.status === 'written');
+      expect(mine.map((w) => w.field)).toContain(crm.titleField);
+      crm.refuseNextWrite!(ids[10]!);
+
+      const first = await t.services.revert.revert(runId);
+      expect(first.failed).toBe(mine.length);
+      expect(first.fields.filter((f) => f.outcome === 'failed').every((f) => f.contactId === ids[10] && f.reason!.startsWith('FIELD_CUSTOM_VALIDATION_EXCEPTION'))).toBe(true);
+      expect(crm.value(ids[10]!, crm.titleField)).toBe('Team Lead');
+      expect(crm.value(ids[11]!, crm.titleField)).toBe('Account Manager');
+      expect(audit(runId, 'revert').filter((r) => r.status === 'failed')).toHaveLength(mine.length);
+
+      // A failed field is not done: the next revert tries it again, and only it.
+      const second = await t.services.revert.revert(runId);
+      expect(second).toMatchObject({ reverted: mine.length, failed: 0 });
+      expect(crm.value(ids[10]!, crm.titleField)).toBe('Account Manager');
+    });
   });
 }
