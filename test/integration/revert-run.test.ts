@@ -21,6 +21,10 @@ interface Crm {
   /** Live tasks with the contact they belong to. */
   tasks(): { id: string; contactId: string }[];
   completeTask(id: string): void;
+  /** The record is deleted in the CRM. */
+  remove(id: string): void;
+  /** The CRM refuses the next write to this record (Salesforce fake only). */
+  refuseNextWrite?(id: string): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,7 @@ async function hubspot(): Promise<Crm> {
     edit: (id, field, value) => fake.setContactProperty(id, field, value),
     tasks: () => fake.tasks().map((t) => ({ id: t.id, contactId: t.associations[0]!.toObjectId })),
     completeTask: (id) => fake.setTaskProperty(id, 'hs_task_status', 'COMPLETED'),
+    remove: (id) => fake.archiveContact(id),
     close: () => fake.close(),
   };
 }
@@ -50,6 +55,8 @@ async function salesforce(): Promise<Crm> {
     edit: (id, field, value) => fake.updateRecord(id, { [field]: value }),
     tasks: () => fake.records('Task').filter((t) => t['IsDeleted'] !== true).map((t) => ({ id: t.Id, contactId: String(t['WhoId']) })),
     completeTask: (id) => fake.updateRecord(id, { Status: 'Completed' }),
+    remove: (id) => fake.deleteRecord(id),
+    refuseNextWrite: (id) => fake.injectRecordError(id, 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 1),
     close: () => fake.close(),
   };
 }
@@ -176,13 +183,20 @@ for (const make of [hubspot, salesforce]) {
       expect(preview.tasks_removed).toBe(2);
       expect(crm.tasks()).toHaveLength(3);
 
+      // A record the run wrote is deleted since: its fields are kept and reported, not failed.
+      const movers = new Set(tasks.map((x) => x.contactId));
+      const gone = audit(jobChanges, 'write').find((w) => !movers.has(w.contact_id) && w.contact_id !== ids[0])!.contact_id;
+      crm.remove(gone);
+
       const report = await t.services.revert.revert(jobChanges, { tasks: true });
       expect(report.failed).toBe(0);
+      const goneFields = report.fields.filter((f) => f.contactId === gone);
+      expect(goneFields.length).toBeGreaterThan(0);
+      expect(goneFields.every((f) => f.outcome === 'kept' && f.reason === 'record_deleted')).toBe(true);
       expect(report.tasks_removed).toBe(2);
       expect(report.tasks.find((x) => x.taskId === done.id)?.outcome).toBe('kept_completed');
       expect(crm.tasks().map((x) => x.id)).toEqual([done.id]);
       // The movers have their old company and title back.
-      const movers = new Set(tasks.map((x) => x.contactId));
       // (The first of them keeps the title a person typed: the sync never overwrote it.)
       for (const id of movers) expect(crm.value(id, crm.titleField)).toBe(id === ids[0] ? 'Chief Happiness Officer' : 'Account Manager');
 
@@ -191,5 +205,25 @@ for (const make of [hubspot, salesforce]) {
       expect(crm.tasks()).toHaveLength(1);
     });
 
+
+    it.runIf(make === salesforce)('when the CRM refuses one record, then its fields count as failed and a later revert puts them back', async () => {
+      importPeople(t, 13, { prefix: 'jc', company: () => 'Globex Corporation', title: (i) => (i >= 10 ? 'Team Lead' : 'Account Manager') });
+      const runId = await run('job-changes');
+      const mine = audit(runId, 'write').filter((w) => w.contact_id === ids[10] && w.status === 'written');
+      expect(mine.map((w) => w.field)).toContain(crm.titleField);
+      crm.refuseNextWrite!(ids[10]!);
+
+      const first = await t.services.revert.revert(runId);
+      expect(first.failed).toBe(mine.length);
+      expect(first.fields.filter((f) => f.outcome === 'failed').every((f) => f.contactId === ids[10] && f.reason!.startsWith('FIELD_CUSTOM_VALIDATION_EXCEPTION'))).toBe(true);
+      expect(crm.value(ids[10]!, crm.titleField)).toBe('Team Lead');
+      expect(crm.value(ids[11]!, crm.titleField)).toBe('Account Manager');
+      expect(audit(runId, 'revert').filter((r) => r.status === 'failed')).toHaveLength(mine.length);
+
+      // A failed field is not done: the next revert tries it again, and only it.
+      const second = await t.services.revert.revert(runId);
+      expect(second).toMatchObject({ reverted: mine.length, failed: 0 });
+      expect(crm.value(ids[10]!, crm.titleField)).toBe('Account Manager');
+    });
   });
 }
