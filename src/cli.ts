@@ -19,7 +19,6 @@ import { hasUnprintable } from './lib/text.js';
 import { SYNC_MODES } from './sync/runs.js';
 import { ConnectionOpError } from './sync/connections.js';
 import type { SyncMode } from './db/sync-runs.repo.js';
-
 import { CommandError, UsageError, type Out } from './cli-errors.js';
 
 const USAGE = `usage: crm-enrich <command>       (crm-enrich <command> --help: details and examples; --version)
