@@ -28,6 +28,8 @@ export interface Demo {
   url: string;
   adminUrl: string;
   password: string;
+  /** A key of the enrichment API (account "demo"), to try the API on the same data. */
+  apiKey: string;
   services: Services;
   hubspot: HubSpotFake;
   salesforce: SalesforceFake;
@@ -84,8 +86,10 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     const sf = await installThroughOAuth(s, 'salesforce', 'Demo Salesforce');
     const story = await seedScenario({ services: s, url: running.url, hubspot, salesforce, hubspotConnection: hs, salesforceConnection: sf, say });
 
+    const apiKey = s.repos.apiKeys.create(s.repos.accounts.ensure('demo').id, 'demo').key;
     const r = running;
     return {
+      apiKey,
       url: config.PUBLIC_URL,
       adminUrl: `${config.PUBLIC_URL}/admin`,
       password,
