@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { createServices, resetAdminPassword, serve, type Running, type Services } from '../main.js';
 import type { Logger } from '../lib/logger.js';
+import { generateEncryptionKey } from '../lib/crypto.js';
 import { startHubSpotFake, type HubSpotFake } from '../../fakes/hubspot/index.js';
 import { startSalesforceFake, type SalesforceFake } from '../../fakes/salesforce/index.js';
 import { installThroughOAuth, waitFor } from './steps.js';
@@ -37,8 +38,12 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** The database files the demo owns in its folder; only these are removed at a start. */
-const DEMO_FILES = ['crm-enrich-demo.db', 'crm-enrich-demo.db-wal', 'crm-enrich-demo.db-shm', 'encryption.key'];
+/**
+ * The files the demo owns in its folder; only these are removed at a start. Its encryption key is never a file
+ * (a fresh one per start, in memory): pointed at a real data folder by mistake, the demo must not replace the key
+ * of the real database.
+ */
+const DEMO_FILES = ['crm-enrich-demo.db', 'crm-enrich-demo.db-wal', 'crm-enrich-demo.db-shm'];
 
 export async function startDemo(opts: DemoOptions): Promise<Demo> {
   const say = opts.say ?? (() => {});
@@ -63,6 +68,7 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_PATH: join(dir, 'crm-enrich-demo.db'),
+      ENCRYPTION_KEY: generateEncryptionKey(),
       LOG_LEVEL: 'warn',
       ENRICH_PROVIDERS: 'dataset',
       // A job-changes sync re-checks contacts enriched longer ago than the cache window: in the demo, all of them.

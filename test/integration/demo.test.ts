@@ -108,6 +108,8 @@ describe('the demo command', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { found: boolean }).found).toBe(true);
     expect(existsSync(join(dataDir, 'crm-enrich-demo.db'))).toBe(true);
+    // No key file: a demo pointed at a real data folder must not touch that folder's encryption.key.
+    expect(existsSync(join(dataDir, 'encryption.key'))).toBe(false);
     c.kill('SIGINT');
     expect(await exit).toBe(0);
   });
