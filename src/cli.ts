@@ -50,6 +50,7 @@ const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) =>
 export async function main(argv: string[], out: Out = defaultOut): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === 'help' && rest.length === 1) return await main([rest[0]!, '--help'], out);
     if (!command || command === '--help' || command === '-h' || command === 'help') {
       (command ? out.stdout : out.stderr)(USAGE);
       return command ? 0 : 2;

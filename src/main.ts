@@ -342,13 +342,6 @@ export function planAdminPassword(services: Services): { generated?: string; sto
   };
 }
 
-/** Plans and stores at once (tests, and callers that do not listen). */
-export function ensureAdminPassword(services: Services): { generated?: string } {
-  const plan = planAdminPassword(services);
-  plan.store();
-  return plan.generated ? { generated: plan.generated } : {};
-}
-
 /** `admin reset-password`: a new generated password, stored as a hash; sessions opened with the old one end. */
 export function resetAdminPassword(services: Services): string {
   const password = randomToken(15);
@@ -441,7 +434,7 @@ export async function serve(
   // Only now is the password stored: the banner below prints it.
   admin.store();
   const addr = server.address();
-  const url = typeof addr === 'object' && addr ? `http://${addr.address}:${addr.port}` : config.PUBLIC_URL;
+  const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : config.PUBLIC_URL;
   log.info({ url, publicUrl: config.PUBLIC_URL, providers: enricher.activeProviders }, 'crm-enrich listening');
   if (opts.worker ?? true) {
     worker = services.createWorker();
@@ -472,7 +465,9 @@ function announce(services: Services, url: string, generatedPassword: string | u
   const { config, enricher, connectors } = services;
   const base = config.PUBLIC_URL.replace(/\/+$/, '');
   // One host: the public URL; the socket address only when it differs (a wildcard bind, a proxy in front).
-  const listening = new URL(url).origin === new URL(base).origin ? '' : ` (listening on ${url})`;
+  const { hostname, port } = new URL(url);
+  const listening =
+    new URL(url).origin === new URL(base).origin ? '' : hostname === '0.0.0.0' || hostname === '[::]' ? ` (listening on every interface, port ${port})` : ` (listening on ${url})`;
   const crms = (['hubspot', 'salesforce'] as const).filter((c) => connectors[c].configured);
   const lines = [
     '',

@@ -22,6 +22,7 @@ export async function demoCommand(args: string[], out: Out): Promise<number> {
     `  crm-enrich demo is running on ${demo.url}`,
     `  admin page:        ${demo.adminUrl}`,
     `  admin password:    ${demo.password}`,
+    `  try the API:       curl -s ${demo.url}/v1/profile/enrich -H 'X-API-Key: ${demo.apiKey}' -H 'Content-Type: application/json' -d '{"email":"john.doe@acme.com"}'`,
     '',
     `  HubSpot (stand-in portal ${demo.hubspot.portalId}): ${story.hubspot.contacts} contacts, ${story.hubspot.backfill.written} written by the backfill`,
     `    webhook:         ${story.hubspot.liveRecord.email} created and enriched live${story.hubspot.liveRecord.title ? ` (title: ${story.hubspot.liveRecord.title})` : ''}`,

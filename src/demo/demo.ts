@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { createServices, resetAdminPassword, serve, type Running, type Services } from '../main.js';
 import type { Logger } from '../lib/logger.js';
+import { generateEncryptionKey } from '../lib/crypto.js';
 import { startHubSpotFake, type HubSpotFake } from '../../fakes/hubspot/index.js';
 import { startSalesforceFake, type SalesforceFake } from '../../fakes/salesforce/index.js';
 import { installThroughOAuth, waitFor } from './steps.js';
@@ -28,6 +29,8 @@ export interface Demo {
   url: string;
   adminUrl: string;
   password: string;
+  /** A key of the enrichment API (account "demo"), to try the API on the same data. */
+  apiKey: string;
   services: Services;
   hubspot: HubSpotFake;
   salesforce: SalesforceFake;
@@ -35,8 +38,12 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** The database files the demo owns in its folder; only these are removed at a start. */
-const DEMO_FILES = ['crm-enrich-demo.db', 'crm-enrich-demo.db-wal', 'crm-enrich-demo.db-shm', 'encryption.key'];
+/**
+ * The files the demo owns in its folder; only these are removed at a start. Its encryption key is never a file
+ * (a fresh one per start, in memory): pointed at a real data folder by mistake, the demo must not replace the key
+ * of the real database.
+ */
+const DEMO_FILES = ['crm-enrich-demo.db', 'crm-enrich-demo.db-wal', 'crm-enrich-demo.db-shm'];
 
 export async function startDemo(opts: DemoOptions): Promise<Demo> {
   const say = opts.say ?? (() => {});
@@ -61,6 +68,7 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_PATH: join(dir, 'crm-enrich-demo.db'),
+      ENCRYPTION_KEY: generateEncryptionKey(),
       LOG_LEVEL: 'warn',
       ENRICH_PROVIDERS: 'dataset',
       // A job-changes sync re-checks contacts enriched longer ago than the cache window: in the demo, all of them.
@@ -84,8 +92,10 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     const sf = await installThroughOAuth(s, 'salesforce', 'Demo Salesforce');
     const story = await seedScenario({ services: s, url: running.url, hubspot, salesforce, hubspotConnection: hs, salesforceConnection: sf, say });
 
+    const apiKey = s.repos.apiKeys.create(s.repos.accounts.ensure('demo').id, 'demo').key;
     const r = running;
     return {
+      apiKey,
       url: config.PUBLIC_URL,
       adminUrl: `${config.PUBLIC_URL}/admin`,
       password,

@@ -102,7 +102,14 @@ describe('the demo command', () => {
     expect(stderr).toMatch(/task: +Job change: .+ is now .+ at Northwind Freight/);
     expect(stderr).toMatch(/task: +Job change: .+ is now .+ at Bluepeak Analytics/);
     await expect(loginAdmin(url!, password!)).resolves.toMatch(/^crm_enrich_admin=/);
+    // The printed curl works as printed: the API answers from the sample dataset.
+    const key = /X-API-Key: (gtm_live_[^']+)'/.exec(stderr)?.[1];
+    const res = await fetch(`${url}/v1/profile/enrich`, { method: 'POST', headers: { 'x-api-key': key!, 'content-type': 'application/json' }, body: JSON.stringify({ email: 'john.doe@acme.com' }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { found: boolean }).found).toBe(true);
     expect(existsSync(join(dataDir, 'crm-enrich-demo.db'))).toBe(true);
+    // No key file: a demo pointed at a real data folder must not touch that folder's encryption.key.
+    expect(existsSync(join(dataDir, 'encryption.key'))).toBe(false);
     c.kill('SIGINT');
     expect(await exit).toBe(0);
   });
