@@ -106,6 +106,8 @@ export interface ServiceOptions {
   leaseMs?: number;
   /** Per-call timeout of CRM API calls (tests shorten it to simulate a CRM that stops answering). */
   crmCallTimeoutMs?: number;
+  /** Timeout of a job-change alert post (tests shorten it to simulate a receiver that never answers). */
+  alertTimeoutMs?: number;
 }
 
 export function createServices(config: Config, opts: ServiceOptions = {}): Services {
@@ -193,6 +195,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     log,
     publicUrl: config.PUBLIC_URL,
     fetchImpl: opts.fetchImpl,
+    timeoutMs: opts.alertTimeoutMs,
   });
   const runService = createRunService({
     afterRun: alertService.afterRun,

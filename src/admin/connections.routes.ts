@@ -187,11 +187,9 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
       connectionId: conn.id,
       dedupeKey: `admin:${conn.id}:${objectType}:${contactId}:${now}`,
     });
-    // The contact view shows what the job wrote once it ran.
-    ctx.done(req, res, `/admin/contacts?q=${encodeURIComponent(contactId)}&job=${id}`, {
-      kind: 'ok',
-      message: `Queued: ${objectType} ${contactId}${email ? ` (${email})` : ''} will be enriched (job ${id}).`,
-    });
+    // The contact view follows the job and shows what it wrote once it ran. No session flash: that page reloads
+    // itself while the job waits, and the job's own status line says what a flash would have.
+    res.redirect(303, `/admin/contacts?q=${encodeURIComponent(contactId)}&job=${id}`);
   });
 
   r.post('/connections/:id/disconnect', async (req, res) => {

@@ -87,7 +87,11 @@ export function contactRoutes(r: Router, ctx: AdminContext): void {
     // `job`: the enrichment an admin just queued for this record ("Enrich one contact now"); the page follows it.
     const jobId = typeof req.query.job === 'string' && /^\d{1,15}$/.test(req.query.job) ? Number(req.query.job) : null;
     const row = jobId !== null ? deps.queue.get(jobId) : undefined;
-    const job = row && row.name === CONTACT_ENRICH ? { id: row.id, state: row.state, error: row.last_error } : null;
+    const payload = (row?.payload ?? {}) as { objectType?: unknown; contactId?: unknown };
+    const job =
+      row && row.name === CONTACT_ENRICH
+        ? { id: row.id, state: row.state, error: row.last_error, record: `${String(payload.objectType ?? 'record')} ${String(payload.contactId ?? '')}`.trim() }
+        : null;
     const render = (o: { problem: string | null; profiles: HeldProfile[]; records: ContactRecord[] }, status = 200) =>
       ctx.render(req, res, { title: q ? `Contact ${q}` : 'Contacts', nav: 'contacts', status, body: contactView({ q, job, ...o }) });
     if (!q) return render({ problem: null, profiles: [], records: [] });

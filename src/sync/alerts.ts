@@ -18,7 +18,7 @@ import { recordUrl } from './record-links.js';
 
 export const RUN_ALERT = 'run.alert';
 export const ALERT_FORMATS = ['slack', 'json'] as const;
-/** A few attempts, spaced by the queue's exponential backoff (2 s, 4 s, 8 s, 16 s with jitter). */
+/** A few attempts, spaced by the queue's exponential backoff with jitter (at most 2, 4, 8 and 16 s apart). */
 export const ALERT_MAX_ATTEMPTS = 5;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Lines in the text of one alert; the rest are counted and linked. */

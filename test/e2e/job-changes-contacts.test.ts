@@ -140,6 +140,23 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     expect(first.endsWith(`,${jobChangesRun}`)).toBe(true);
   });
 
+  it('then job-change alerts are set on the connection page, and only the start of the URL is shown', async () => {
+    await page.goto(`${base}/admin/connections/${encodeURIComponent(connectionId)}`);
+    await page.getByLabel('Notification URL').fill('https://hooks.example.com/services/T1/B2/very-secret-token');
+    await page.getByLabel('Body').selectOption('json');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('.flash.ok').textContent()).toContain('Job-change alerts are on');
+    const status = (await page.locator('#alert-status').textContent())!;
+    expect(status).toContain('https://hooks.example.com/services/T1…');
+    expect(status).toContain('JSON');
+    expect(await page.content()).not.toContain('very-secret-token');
+    await page.locator('#alerts').scrollIntoViewIfNeeded();
+    await shot('admin-connection-alerts');
+    await page.getByRole('button', { name: 'Stop alerts' }).click();
+    await expect.poll(() => page.locator('.flash.ok').textContent()).toContain('Job-change alerts are off');
+    expect(t.services.repos.alerts.target(connectionId)).toBeNull();
+  });
+
   it('then the contact view shows the profile, the runs, each field written, the credits and the task', async () => {
     await page.goto(`${base}/admin/job-changes`);
     await rows().filter({ hasText: 'First0 Last0' }).getByRole('link', { name: 'First0 Last0' }).click();
@@ -180,10 +197,9 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     await page.getByLabel('HubSpot record id or email').fill(emails[5]!.toUpperCase());
     await page.getByRole('button', { name: 'Enrich', exact: true }).click();
     await page.waitForURL(new RegExp(`/admin/contacts\\?q=${ids[5]}&job=\\d+$`));
-    expect(await page.locator('.flash.ok').first().textContent()).toContain(`contact ${ids[5]} (${emails[5]}) will be enriched`);
     const queued = t.services.queue.recent(5).find((j) => j.name === CONTACT_ENRICH)!;
     expect(queued.payload).toMatchObject({ contactId: ids[5], source: 'admin' });
-    expect(await page.locator('#followed-job').textContent()).toContain(`Job ${queued.id} is queued`);
+    expect(await page.locator('#followed-job').textContent()).toContain(`Queued: contact ${ids[5]} will be enriched (job ${queued.id}, queued)`);
     // The page follows the job (it reloads itself while the job waits) and says when it has run.
     await t.services.createWorker({ concurrency: 1 }).drain();
     await expect.poll(() => page.locator('#followed-job').getAttribute('data-state'), { timeout: 20_000 }).toBe('succeeded');

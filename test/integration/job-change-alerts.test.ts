@@ -41,7 +41,10 @@ async function startReceiver() {
       w.res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
     },
     held: () => waiting.length,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((ok) => server.close(() => ok()));
+    },
   };
 }
 
@@ -159,5 +162,39 @@ describe('job-change alerts', () => {
     expect(page).toContain('failed');
     expect(page).toContain('the notification URL answered HTTP 400');
     expect(receiver.received).toHaveLength(3);
+  });
+});
+
+describe('job-change alerts to a receiver that never answers', () => {
+  let fake: HubSpotFake;
+  let t: TestService;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    fake = await startHubSpotFake();
+    receiver = await startReceiver();
+    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' }, services: { alertTimeoutMs: 300 } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+    await receiver?.close();
+  });
+
+  it('when the post gets no answer, then it times out, the attempt is recorded as such and retried later', async () => {
+    const { connectionId } = await installCrm(t, 'hubspot');
+    const emails = importJobChangeCohort(t);
+    emails.forEach((email) => fake.addContact({ email }));
+    await runSync(t, connectionId, 'backfill');
+    t.services.repos.alerts.setTarget(connectionId, `${receiver.url}/hook`, 'json');
+    importThreeMoves(t);
+    const counts = await runSync(t, connectionId, 'job-changes'); // drains the run and the alert's first attempt
+    expect(counts.changed).toBe(3);
+    expect(receiver.held()).toBe(1);
+    const run = t.services.repos.runs.recent(connectionId, 1)[0]!;
+    expect(t.services.repos.alerts.runAlert(run.id)).toMatchObject({ state: 'pending', attempts: 1, last_status: null, last_error: 'the notification URL timed out' });
+    const job = t.services.queue.recent(10).find((j) => j.name === RUN_ALERT)!;
+    expect(job).toMatchObject({ state: 'retry', attempts: 1 });
+    expect(job.run_at - job.updated_at).toBeGreaterThanOrEqual(1000); // backed off, not retried at once
   });
 });

@@ -124,6 +124,8 @@ export interface FollowedJob {
   id: number;
   state: string;
   error: string | null;
+  /** "contact 101" */
+  record: string;
 }
 
 /**
@@ -135,7 +137,7 @@ function jobBlock(j: FollowedJob): Html {
   return html`<div class="flash ${j.state === 'dead' ? 'error' : 'ok'}" role="status" id="followed-job" data-state="${j.state}">
     ${pending ? html`<meta http-equiv="refresh" content="2">` : ''}
     ${pending
-      ? html`Job ${j.id} is ${j.state === 'retry' ? 'waiting to retry' : j.state}; this page reloads until it has run.${j.error ? html` Last error: ${j.error}` : ''}`
+      ? html`Queued: ${j.record} will be enriched (job ${j.id}, ${j.state === 'retry' ? 'waiting to retry' : j.state}); this page reloads until it has run.${j.error ? html` Last error: ${j.error}` : ''}`
       : j.state === 'succeeded'
         ? html`Job ${j.id} has run. Fields it wrote are below, marked “job ${j.id}”; none when every field already held
             its value or the record had been enriched before (outside the job-changes sync a record is enriched once).`
