@@ -25,7 +25,7 @@ export function guardRoutes(r: Router, ctx: AdminContext): void {
     if (!f.success) return ctx.done(req, res, back, { kind: 'error', message: firstIssue(f.error) });
     const g = GuardSettings.safeParse({
       nameGuard: f.data.nameGuard === '1',
-      roleMailboxes: [...new Set(f.data.roleMailboxes.split(/[\s,;]+/).filter(Boolean))],
+      roleMailboxes: [...new Set(f.data.roleMailboxes.toLowerCase().split(/[\s,;]+/).filter(Boolean))],
       recheckDays: f.data.recheckDays,
       monitoringBudget: f.data.monitoringBudget,
     });
