@@ -9,12 +9,15 @@ import { connectHostProblem } from './public-host.js';
 import { SYNC_MODES } from '../sync/runs.js';
 import { CONTACT_ENRICH } from '../sync/handlers.js';
 import { ConnectionOpError } from '../sync/connections.js';
-import { adminPath, html } from './html.js';
+import { adminPath, html, type Html } from './html.js';
 import { errorMessage, firstIssue, formBody, type AdminContext } from './context.js';
 import { connectionView, connectionsListView, type ConnectorInfo } from './views/connections.js';
 import { crmName } from './views/common.js';
 import { emailOfRef, recordsByRef, RecordRef } from '../sync/record-ref.js';
 import { alertsBlock } from './views/alerts.js';
+import { estimateSection, guardsForm, type EstimateView } from './views/guards.js';
+import { guardsOf } from '../sync/guard-settings.js';
+import { ConnectionSettings } from '../sync/mapping.js';
 
 const CRMS: CrmKind[] = ['hubspot', 'salesforce'];
 
@@ -73,10 +76,11 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     }
   });
 
-  r.get('/connections/:id', (req, res) => {
+  r.get('/connections/:id', async (req, res) => {
     const conn = findConnection(ctx, req, res);
     if (!conn) return;
     const s = ctx.session(req);
+    const guarantees = await guaranteesOf(ctx, conn, req.query.estimate, s.csrf);
     const installed = req.query.installed === '1' && !s.flash;
     ctx.render(req, res, {
       title: `${crmName(conn.crm)} ${conn.external_id}`,
@@ -93,6 +97,7 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
         alerts: alertsBlock({ base: adminPath('connections', conn.id), target: deps.repos.alerts.target(conn.id), last: deps.repos.alerts.latest(conn.id), csrf: s.csrf }),
         csrf: s.csrf,
         now: deps.clock.now(),
+        guarantees,
       }),
     });
   });
@@ -217,6 +222,25 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
     if (refused(() => deps.connectionOps.delete(conn.id), (message) => ctx.done(req, res, adminPath('connections', conn.id), { kind: 'error', message }))) return;
     ctx.done(req, res, '/admin/connections', { kind: 'ok', message: `${crmName(conn.crm)} ${conn.external_id} and its history were deleted.` });
   });
+}
+
+/** The guarantees form and, when asked for (`?estimate=<mode>`), a run's estimate; only for a connected CRM. */
+async function guaranteesOf(ctx: AdminContext, conn: ConnectionRow, asked: unknown, csrf: string): Promise<{ form: Html; estimate: Html } | undefined> {
+  if (conn.status !== 'connected') return undefined;
+  const base = adminPath('connections', conn.id);
+  const settings = ConnectionSettings.safeParse(JSON.parse(conn.settings_json));
+  const form = guardsForm(base, csrf, guardsOf(settings.success ? settings.data : { guards: undefined }));
+  const mode = SyncForm.shape.mode.safeParse(asked);
+  let shown: EstimateView | null = null;
+  if (mode.success && ctx.deps.estimator) {
+    try {
+      shown = { mode: mode.data, estimate: await ctx.deps.estimator.estimate(conn.id, mode.data), error: null };
+    } catch (err) {
+      ctx.deps.connectionOps.noteReauth(conn.id, err);
+      shown = { mode: mode.data, estimate: null, error: errorMessage(err) };
+    }
+  }
+  return { form, estimate: ctx.deps.estimator ? estimateSection(base, shown) : html`` };
 }
 
 /** Runs a connection operation; a refusal goes to `onRefusal` (a flash) and true is returned. */

@@ -14,6 +14,7 @@ import { page } from './layout.js';
 import { lockedView, loginView } from './views/login.js';
 import { connectionRoutes } from './connections.routes.js';
 import { mappingRoutes } from './mapping.routes.js';
+import { guardRoutes } from './guards.routes.js';
 import { pageRoutes } from './pages.routes.js';
 import { runRoutes } from './runs.routes.js';
 import { jobChangeRoutes } from './job-changes.routes.js';
@@ -156,6 +157,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   runRoutes(r, ctx);
   jobChangeRoutes(r, ctx);
   contactRoutes(r, ctx);
+  guardRoutes(r, ctx);
 
   r.use((req, res) => {
     ctx.render(req, res, { title: 'Not found', nav: 'dashboard', status: 404, body: html`<h1>Page not found</h1><p><a href="/admin">Dashboard</a></p>` });

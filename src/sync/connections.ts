@@ -7,6 +7,7 @@ import { ReauthRequiredError } from '../lib/errors.js';
 import { scrub, type Logger } from '../lib/logger.js';
 import type { ContextRegistry } from './context.js';
 import type { ConnectionSettings } from './mapping.js';
+import type { GuardSettings } from './guard-settings.js';
 
 /** Who asked: goes into the status reason shown beside the connection ("paused from the admin page"). */
 export type Actor = 'the admin page' | 'the command line';
@@ -107,6 +108,13 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       // The mapping form does not carry the guarantees' settings: a mapping save keeps the stored ones.
       const stored = settings.guards === undefined ? (JSON.parse(find(id).settings_json) as { guards?: unknown }).guards : undefined;
       connections.setSettings(id, JSON.stringify(stored === undefined ? settings : { ...settings, guards: stored }));
+      deps.registry.invalidate(id);
+    },
+
+    /** Stores a connection's guard settings (guard-settings.ts), keeping its mapping. */
+    saveGuards(id: string, guards: GuardSettings): void {
+      const settings = JSON.parse(find(id).settings_json) as Record<string, unknown>;
+      connections.setSettings(id, JSON.stringify({ ...settings, guards }));
       deps.registry.invalidate(id);
     },
   };

@@ -81,6 +81,8 @@ export interface ConnectionDetail {
   now: number;
   /** The job-change alerts block (views/alerts.ts). */
   alerts?: Html;
+  /** The guarantees' form and the estimate section (views/guards.ts); a connected CRM only. */
+  guarantees?: { form: Html; estimate: Html } | undefined;
 }
 
 function outboundBlock(url: string, rotate: Html): Html {
@@ -110,6 +112,8 @@ export function connectionView(d: ConnectionDetail): Html {
     <dt>Connected</dt><dd>${time(c.created_at)}</dd>
     <dt>Settings</dt><dd><a href="${base}/mapping">Field mapping</a> · <a href="/admin/schedules#conn-${c.id}">Schedules</a></dd>
   </dl>
+
+  ${d.guarantees?.estimate ?? ''}
 
   <h2>Actions</h2>
   <div class="actions">
@@ -145,6 +149,8 @@ export function connectionView(d: ConnectionDetail): Html {
       </form>`
     : ''}
 
+  ${d.guarantees?.form ?? ''}
+
   ${d.outboundMessageUrl
     ? outboundBlock(
         d.outboundMessageUrl,
@@ -162,7 +168,7 @@ export function connectionView(d: ConnectionDetail): Html {
       const n = r.counts;
       return html`<tr>
         <td><a href="${adminPath('runs', r.id)}">${time(r.started_at ?? r.created_at)}</a></td><td>${r.mode}</td><td>${r.trigger}</td>
-        <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${waitNote(r, d.now)}</td>
+        <td><span class="badge ${r.state}">${r.state}</span>${r.error ? html`<br><span class="muted">${r.error}</span>` : ''}${r.note ? html`<br><span class="muted">${r.note}</span>` : ''}${waitNote(r, d.now)}</td>
         <td class="num">${num(n.checked)}</td><td class="num">${num(n.enriched)}</td><td class="num">${num(n.found)}</td><td class="num">${num(n.written)}</td>
         <td class="num">${n.changed ? html`<a href="/admin/job-changes?run=${encodeURIComponent(r.id)}" aria-label="${num(n.changed)} job changes of this run">${num(n.changed)}</a>` : num(n.changed)}</td><td class="num">${num(n.credits)}</td><td class="num">${num(n.errors)}</td>
       </tr>`;
