@@ -189,8 +189,10 @@ export async function importDatasetStream(source: AsyncIterable<Uint8Array | str
 /**
  * resolveSeniority with a bounded memo: classifying a title is the costliest step of normalising a record, and
  * a dataset repeats its titles (a few thousand distinct ones cover most people). Forgotten wholesale when full.
+ * 10,000 entries (~1 MB): the long tail of one-off titles never hits anyway, and at 50,000 the memo and its
+ * cleared generations held ~5-10 MB of the import's 200 MB budget.
  */
-function memoSeniority(max = 50_000): typeof resolveSeniority {
+function memoSeniority(max = 10_000): typeof resolveSeniority {
   const memo = new Map<string, Seniority | null>();
   return (title, hint) => {
     if (typeof title !== 'string') return resolveSeniority(title, hint);
