@@ -169,6 +169,40 @@ describe('enrichMany', () => {
   });
 });
 
+describe('what a provider hit becomes', () => {
+  it('when a provider reports a confidence out of range or not a number, then the answer carries a whole number from 0 to 100', async () => {
+    for (const [given, shown] of [[150, 100], [-5, 0], [Number.NaN, 0], [Number.POSITIVE_INFINITY, 0], [90.6, 91]] as const) {
+      const s = setup({ lookup: async (l) => ({ found: true, confidence: given, profile: { ...emptyProfile(), email: l.email! } }) });
+      const r = await s.enricher.enrich({ email: 'ada@x.co' }, { accountId: s.accountId, monthlyLimit: 0 });
+      expect(r.status === 200 && r.body.confidence, String(given)).toBe(shown);
+    }
+  });
+
+  it('when ENRICH_CONCURRENCY is set, then a batch has at most that many calls in flight to a provider without a batch endpoint (8 when unset)', async () => {
+    const most = async (concurrency: number | undefined) => {
+      const s = setup();
+      let inFlight = 0;
+      let peak = 0;
+      const perRecord: Provider = {
+        name: 'apollo',
+        configured: true,
+        lookup: async (l) => {
+          peak = Math.max(peak, ++inFlight);
+          await new Promise((r) => setImmediate(r));
+          inFlight--;
+          return person(l.email!);
+        },
+      };
+      const enricher = createEnricher({ providers: [perRecord], cache: createProfileCacheRepo(s.db), credits: createLedgerRepo(s.db), clock: s.clock, settings: { ...SETTINGS, concurrency } });
+      const out = await enricher.enrichMany(Array.from({ length: 12 }, (_, i) => ({ request: { email: `p${i}@x.co` } })), { accountId: s.accountId, monthlyLimit: 0 });
+      expect(out.every((o) => o.status === 200)).toBe(true);
+      return peak;
+    };
+    expect(await most(3)).toBe(3);
+    expect(await most(undefined)).toBe(8);
+  });
+});
+
 describe('metrics', () => {
   it('counts each recorded answer once by provider and outcome, the credits charged, and each provider call in seconds', async () => {
     const s = setup();

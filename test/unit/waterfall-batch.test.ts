@@ -149,6 +149,20 @@ describe('the waterfall over a batch of lookups', () => {
     expect(attempts.slice(0, 2)).toEqual(['a:failed', 'a:failed']);
   });
 
+  it('when a batch call outlasts the provider timeout, then its lookups fail with timeout and the call is told to stop', async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    // A batch endpoint that never answers (and ignores its signal), recording the signal it was given.
+    const a = provider('a', (who) => found(who), { batchSize: 2 });
+    a.lookupMany = (_ls, opts) => {
+      signals.push(opts?.signal);
+      return new Promise(() => undefined);
+    };
+    const rs = await run([a], lookups('p1', 'p2'), { timeoutMs: 30 }).result;
+    expect(summary(rs)).toEqual(['failed:a/timeout', 'failed:a/timeout']);
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[0]!.aborted).toBe(true);
+  });
+
   it('when a batch call answers fewer lookups than asked, then the whole call is a bad_response, never answers shifted onto the wrong records', async () => {
     const a = provider('a', (who) => found(who), { batchSize: 3, many: async (ls) => [found(nameOf(ls[1]!))] });
     const rs = await run([a], lookups('p1', 'p2', 'p3')).result;
@@ -208,7 +222,8 @@ function fakeTime(start: number) {
 }
 
 describe('a throttled provider', () => {
-  const T = 1_700_000_000_000;
+  // Far from the real clock on purpose: a wait measured on the wrong clock would last decades, not a millisecond.
+  const T = Date.UTC(2100, 0, 1);
 
   it('when its limiter has no slot and the caller is the API, then it is skipped as rate_limited until the slot frees, without a call', async () => {
     const limiter = scriptedLimiter([T + 4_000]);
@@ -274,6 +289,26 @@ describe('a throttled provider', () => {
     expect(await resumes(undefined)).toEqual([1_000]);
     expect(await resumes(T + 5 * 86_400_000)).toEqual([3_600_000]);
     expect(await resumes(T - 60_000)).toEqual([1]);
+  });
+
+  it('when a sync run has no onWait listener, then it still waits and asks again', async () => {
+    let t = T;
+    const limiter = scriptedLimiter([T + 4_000, 0]);
+    const a = provider('a', (who) => found(who), { limiter });
+    // The clock moves on its own here: the first read after the wait is past the resume time.
+    const now = () => (limiter.takes > 0 ? (t += 4_000) : t);
+    expect(summary(await run([a], lookups('p1'), { now, wait: {} }).result)).toEqual(['a:p1']);
+    expect(limiter.takes).toBe(2);
+  });
+
+  it('when a sync run waits on the real clock, then the provider is asked again only once the resume time has come', async () => {
+    const resumesAt = Date.now() + 200;
+    let calledAt = 0;
+    const limiter = scriptedLimiter([resumesAt, 0]);
+    const a = provider('a', (who) => ((calledAt = Date.now()), found(who)), { limiter });
+    expect(summary(await run([a], lookups('p1'), { wait: {} }).result)).toEqual(['a:p1']);
+    // A timer may fire a millisecond before Date.now() shows its time; never a meaningful part of the wait.
+    expect(calledAt).toBeGreaterThanOrEqual(resumesAt - 5);
   });
 
   it('when a call answers 429 to the API with a time, then the provider is paused until that time (the limiter is not asked for one)', async () => {
