@@ -466,7 +466,10 @@ export async function serve(
 /** The start banner: on stderr, for a person; the password appears here once and never in the JSON log. */
 function announce(services: Services, url: string, generatedPassword: string | undefined): void {
   const { config, enricher, connectors } = services;
-  const base = config.PUBLIC_URL.replace(/\/+$/, '');
+  // PORT=0 without PUBLIC_URL: the default names port 0, which nobody can reach; show the real address and say
+  // why OAuth and webhooks need PUBLIC_URL.
+  const portless = new URL(config.PUBLIC_URL).port === '0';
+  const base = portless ? url : config.PUBLIC_URL.replace(/\/+$/, '');
   // One host: the public URL; the socket address only when it differs (a wildcard bind, a proxy in front).
   const { hostname, port } = new URL(url);
   const listening =
@@ -479,10 +482,15 @@ function announce(services: Services, url: string, generatedPassword: string | u
     `  active providers:  ${enricher.activeProviders.length ? enricher.activeProviders.join(', ') : 'none (the enrichment API answers 503)'}`,
     `  database:          ${config.DATABASE_PATH}`,
     `  CRMs configured:   ${crms.length ? crms.map((c) => (c === 'hubspot' ? 'HubSpot' : 'Salesforce')).join(', ') : 'none (set HUBSPOT_CLIENT_ID/SECRET or SALESFORCE_CLIENT_ID/SECRET to connect one)'}`,
-    `  OAuth callbacks:   ${base}/oauth/hubspot/callback`,
-    `                     ${base}/oauth/salesforce/callback`,
-    `  HubSpot webhooks:  ${base}/webhooks/hubspot`,
   ];
+  if (portless) lines.push('  PUBLIC_URL:        unset with PORT=0: set it (or a fixed PORT) before connecting a CRM or receiving webhooks');
+  else {
+    lines.push(
+      `  OAuth callbacks:   ${base}/oauth/hubspot/callback`,
+      `                     ${base}/oauth/salesforce/callback`,
+      `  HubSpot webhooks:  ${base}/webhooks/hubspot`,
+    );
+  }
   if (generatedPassword) {
     lines.push(
       `  admin password:    ${generatedPassword}`,
