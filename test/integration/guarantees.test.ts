@@ -181,6 +181,16 @@ describe.each([
     expect(counts.enriched).toBe(e.to_enrich);
   });
 
+  it('when a new-records run is estimated and then run, then it charges exactly the estimate', async () => {
+    const people = Array.from({ length: 2 }, (_, i) => ({ email: `fresh${i}@estimate.example`, first: `Fresh${i}`, last: `Person${i}`, title: 'Analyst' }));
+    profiles(people);
+    for (const p of people) crm.add({ email: p.email, first: p.first, last: p.last });
+    const e = await estimate('new');
+    expect(e).toMatchObject({ to_enrich: 2, max_credits: 6 });
+    const counts = await run('new');
+    expect(counts.credits).toBe(e.max_credits);
+  });
+
   it('when a monthly monitoring budget is set, then a job-changes run checks the oldest first and stops at the budget, as estimated', async () => {
     // Every enriched contact is due (CACHE_TTL_DAYS=0); give them distinct ages so "oldest first" is observable.
     const snaps = t.services.db
