@@ -224,15 +224,15 @@ export function connectionRoutes(r: Router, ctx: AdminContext): void {
   });
 }
 
-/** The guarantees form and, when asked for (`?estimate=<mode>`), a run's estimate; only for a connected CRM. */
+/** The guarantees form (not for a disconnected CRM) and, when asked for (`?estimate=<mode>`), a run's estimate (a connected one). */
 async function guaranteesOf(ctx: AdminContext, conn: ConnectionRow, asked: unknown, csrf: string): Promise<{ form: Html; estimate: Html } | undefined> {
-  if (conn.status !== 'connected') return undefined;
+  if (conn.status === 'disconnected') return undefined;
   const base = adminPath('connections', conn.id);
   const settings = ConnectionSettings.safeParse(JSON.parse(conn.settings_json));
   const form = guardsForm(base, csrf, guardsOf(settings.success ? settings.data : { guards: undefined }));
   const mode = SyncForm.shape.mode.safeParse(asked);
   let shown: EstimateView | null = null;
-  if (mode.success && ctx.deps.estimator) {
+  if (mode.success && ctx.deps.estimator && conn.status === 'connected') {
     try {
       shown = { mode: mode.data, estimate: await ctx.deps.estimator.estimate(conn.id, mode.data), error: null };
     } catch (err) {
@@ -240,7 +240,7 @@ async function guaranteesOf(ctx: AdminContext, conn: ConnectionRow, asked: unkno
       shown = { mode: mode.data, estimate: null, error: errorMessage(err) };
     }
   }
-  return { form, estimate: ctx.deps.estimator ? estimateSection(base, shown) : html`` };
+  return { form, estimate: ctx.deps.estimator && conn.status === 'connected' ? estimateSection(base, shown) : html`` };
 }
 
 /** Runs a connection operation; a refusal goes to `onRefusal` (a flash) and true is returned. */

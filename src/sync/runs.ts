@@ -163,7 +163,8 @@ export function createRunService(deps: RunServiceDeps) {
       // Oldest checks first, across object types: a page is the leading run of one type.
       const oldest = deps.contacts.dueSnapshots(ctx.id, dueBefore, cp.after ?? null, 100);
       const type = oldest[0]?.object_type;
-      let due = oldest.slice(0, type === undefined ? 0 : (oldest.findIndex((s) => s.object_type !== type) + 1 || oldest.length + 1) - 1);
+      const end = oldest.findIndex((s) => s.object_type !== type);
+      let due = end === -1 ? oldest : oldest.slice(0, end);
       if (due.length === 0) {
         cp = { objectIndex: ctx.session.objectTypes.length, cursor: null, after: cp.after ?? null, dueBefore };
         runs.transaction(() => commit([]));

@@ -22,6 +22,8 @@ interface Person {
 interface Crm {
   env: Record<string, string>;
   add(p: Person): string;
+  /** Salesforce only: a Lead (the other object type; runs go through both). */
+  addLead?: (p: Person) => string;
   title(id: string): unknown;
   source(id: string): unknown;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ async function salesforce(): Promise<Crm> {
         ...(p.first ? { FirstName: p.first } : {}),
         ...(p.linkedin ? { Enrichment_LinkedIn_URL__c: p.linkedin } : {}),
       }).Id as string,
+    addLead: (p) => fake.addRecord('Lead', { LastName: p.last ?? 'Unknown', Company: 'Guardian Ltd', ...(p.email ? { Email: p.email } : {}), ...(p.first ? { FirstName: p.first } : {}) }).Id as string,
     title: (id) => field(id, 'Title'),
     source: (id) => field(id, 'Enrichment_Source__c'),
     close: () => fake.close(),
@@ -160,7 +163,8 @@ describe.each([
   it('when a backfill is estimated and then run with nothing changed in between, then it charges exactly the estimate', async () => {
     const people = Array.from({ length: 5 }, (_, i) => ({ email: `est${i}@estimate.example`, first: `Esti${i}`, last: `Mate${i}`, title: 'Engineer' }));
     profiles(people);
-    for (const p of people) crm.add({ email: p.email, first: p.first, last: p.last });
+    // On Salesforce one of them is a Lead: the runs and the estimate go through both object types.
+    for (const [i, p] of people.entries()) (i === 0 && crm.addLead ? crm.addLead : crm.add)({ email: p.email, first: p.first, last: p.last });
     crm.add({ email: 'support@estimate.example' }); // a role mailbox: not enriched
     crm.add({ first: 'No', last: 'Email' }); // nothing to look up
 
@@ -181,6 +185,16 @@ describe.each([
     expect(counts.enriched).toBe(e.to_enrich);
   });
 
+  it('when a new-records run is estimated and then run, then it charges exactly the estimate', async () => {
+    const people = Array.from({ length: 2 }, (_, i) => ({ email: `fresh${i}@estimate.example`, first: `Fresh${i}`, last: `Person${i}`, title: 'Analyst' }));
+    profiles(people);
+    for (const p of people) crm.add({ email: p.email, first: p.first, last: p.last });
+    const e = await estimate('new');
+    expect(e).toMatchObject({ to_enrich: 2, max_credits: 6 });
+    const counts = await run('new');
+    expect(counts.credits).toBe(e.max_credits);
+  });
+
   it('when a monthly monitoring budget is set, then a job-changes run checks the oldest first and stops at the budget, as estimated', async () => {
     // Every enriched contact is due (CACHE_TTL_DAYS=0); give them distinct ages so "oldest first" is observable.
     const snaps = t.services.db
@@ -188,7 +202,9 @@ describe.each([
       .all(connectionId) as { contact_id: string; found: number }[];
     const found = snaps.filter((s) => s.found === 1).map((s) => s.contact_id);
     expect(found.length).toBeGreaterThan(6);
+    // Ordered by id, a Salesforce Lead (00Q…) comes after the Contacts (003…): the oldest page is of another type.
     const oldest = found.slice(-4);
+    if (crm.addLead) expect(oldest.filter((id) => id.startsWith('00Q'))).toHaveLength(1);
     const now = t.services.clock.now();
     const age = t.services.db.prepare('UPDATE contact_snapshots SET last_enriched_at = ? WHERE connection_id = ? AND contact_id = ?');
     snaps.forEach((s, i) => age.run(now - 86_400_000 * (oldest.includes(s.contact_id) ? 100 + i : 10 + i), connectionId, s.contact_id));
