@@ -51,7 +51,7 @@ export interface RevertReport {
 
 export class RevertError extends Error {
   constructor(
-    readonly code: 'not_found' | 'not_finished' | 'not_connected',
+    readonly code: 'not_found' | 'not_finished' | 'not_connected' | 'busy',
     message: string,
   ) {
     super(message);
@@ -122,6 +122,9 @@ export function createRevertService(deps: RevertDeps) {
     if (run.state !== 'succeeded' && run.state !== 'failed') throw new RevertError('not_finished', `run ${runId} is ${run.state}; revert it once it has finished`);
     const conn = deps.connections.get(run.connection_id);
     if (!conn || conn.status !== 'connected') throw new RevertError('not_connected', `the run's connection is ${conn ? conn.status.replace('_', ' ') : 'deleted'}`);
+    // A run writing at the same time could change a field between our read and our write.
+    const busy = (['new', 'backfill', 'job-changes'] as const).map((m) => deps.runs.active(run.connection_id, m)).find((r) => r !== undefined);
+    if (busy) throw new RevertError('busy', `a ${busy.mode} run of this connection is ${busy.state}; revert once it has finished`);
     return run;
   }
 
@@ -140,7 +143,7 @@ export function createRevertService(deps: RevertDeps) {
       const current = new Map<string, CrmContact>(
         (await ctx.session.read(objectType, [...new Set(items.map((p) => p.ref.id))], [...new Set(items.map((p) => p.field))])).map((c) => [c.id, c]),
       );
-      const toWrite = new Map<string, { ref: ContactRef; values: Record<string, FieldValue>; fields: FieldReport[] }>();
+      const toWrite = new Map<string, { ref: ContactRef; values: Record<string, FieldValue>; fields: { f: FieldReport; p: Planned }[] }>();
       for (const p of items) {
         const def = defs.get(p.field);
         const contact = current.get(p.ref.id);
@@ -162,7 +165,7 @@ export function createRevertService(deps: RevertDeps) {
         report.fields.push(f);
         const w = toWrite.get(p.ref.id) ?? { ref: p.ref, values: {}, fields: [] };
         w.values[p.field] = fromAudit(def, p.before);
-        w.fields.push(f);
+        w.fields.push({ f, p });
         toWrite.set(p.ref.id, w);
       }
       if (dryRun || toWrite.size === 0) continue;
@@ -172,12 +175,11 @@ export function createRevertService(deps: RevertDeps) {
       const audit: RevertedField[] = [];
       requests.forEach((r, i) => {
         const o = outcomes[i];
-        for (const f of r.fields) {
+        for (const { f, p } of r.fields) {
           if (!o?.ok) {
             f.outcome = 'failed';
             f.reason = o ? `${o.code}: ${o.message}` : 'no result';
           }
-          const p = planned.find((x) => x.ref.id === f.contactId && x.ref.objectType === objectType && x.field === f.field)!;
           const previous = deps.history.lastWriteBefore(run.connection_id, objectType, f.contactId, f.field, p.firstAuditId);
           audit.push({
             objectType,

@@ -149,6 +149,14 @@ for (const make of [hubspot, salesforce]) {
       expect(audit(backfillRun, 'revert')).toHaveLength(audit(backfillRun, 'write').length - 1);
     });
 
+    it('when another run of the connection is queued, then a revert is refused until it has finished', async () => {
+      const { run: other } = t.services.runService.startRun(connectionId, 'new', 'test');
+      await expect(t.services.revert.revert(backfillRun)).rejects.toThrow(`a new run of this connection is queued; revert once it has finished`);
+      await t.services.createWorker({ concurrency: 1 }).drain();
+      expect(t.services.repos.runs.get(other.id)!.state).toBe('succeeded');
+      expect((await t.services.revert.revert(backfillRun)).reverted).toBe(0);
+    });
+
     it('when the CLI lists runs and reverts one, then it prints the runs and exactly the summary line', async () => {
       const env = { ...crm.env, DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
       const list = await runCli(['runs', 'list', connectionId, '--json'], env);
