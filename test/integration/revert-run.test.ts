@@ -165,6 +165,11 @@ for (const make of [hubspot, salesforce]) {
       expect(rows.map((r) => r.id)).toContain(backfillRun);
       expect(rows.find((r) => r.id === backfillRun)).toMatchObject({ mode: 'backfill', state: 'succeeded', enriched: 20, found: 20 });
 
+      const table = await runCli(['runs', 'list', connectionId], env);
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stdout.split('\n')[0]).toMatch(/^run +created \(UTC\) +mode +state +looked up +found +written +job changes +credits +errors$/);
+      expect(table.stdout).toMatch(new RegExp(`^${backfillRun} .* backfill +succeeded +20 +20 `, 'm'));
+
       const r = await runCli(['runs', 'revert', backfillRun, '--tasks', '--dry-run'], env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('{"reverted":0,"kept":1,"failed":0,"tasks_removed":0}\n');
