@@ -219,6 +219,30 @@ for (const make of [hubspot, salesforce]) {
     });
 
 
+    it('when a task of the run is still waiting in the outbox, then a revert with tasks cancels it and it is never created', async () => {
+      importPeople(t, 3, { prefix: 'jc', company: () => 'Umbrella Corp', title: () => 'Director of Sales' });
+      const ctx = t.services.registry.get(connectionId);
+      const real = ctx.session.createTask.bind(ctx.session);
+      ctx.session.createTask = () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      let runId: string;
+      try {
+        runId = await run('job-changes');
+      } finally {
+        ctx.session.createTask = real;
+      }
+      const before = crm.tasks().length;
+      const waiting = t.services.db.prepare(`SELECT task_state FROM job_changes WHERE run_id = ?`).all(runId) as { task_state: string }[];
+      expect(waiting.map((w) => w.task_state)).toEqual(['creating', 'creating', 'creating']);
+
+      const report = await t.services.revert.revert(runId, { tasks: true });
+      expect(report.tasks.map((x) => x.outcome)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      expect(report.tasks_removed).toBe(0);
+      // The outbox runs again (at the end of any run): nothing is created for the reverted run.
+      await run('new');
+      expect(crm.tasks()).toHaveLength(before);
+      expect((await t.services.revert.revert(runId, { tasks: true })).tasks).toEqual([]);
+    });
+
     it.runIf(make === salesforce)('when the CRM refuses one record, then its fields count as failed and a later revert puts them back', async () => {
       importPeople(t, 13, { prefix: 'jc', company: () => 'Globex Corporation', title: (i) => (i >= 10 ? 'Team Lead' : 'Account Manager') });
       const runId = await run('job-changes');
