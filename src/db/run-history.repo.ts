@@ -63,7 +63,7 @@ export function createRunHistoryRepo(db: Db) {
   const changes = db.prepare<[string], RunJobChangeRow>(
     `SELECT id, object_type, contact_id, task_id, task_state FROM job_changes WHERE run_id = ? ORDER BY detected_at, id`,
   );
-  const taskRemoved = db.prepare(`UPDATE job_changes SET task_state = 'skipped', last_error = ? WHERE id = ? AND task_state = 'created'`);
+  const taskDone = db.prepare(`UPDATE job_changes SET task_state = 'skipped', last_error = ? WHERE id = ? AND task_state IN ('pending', 'creating', 'created')`);
   const outcomeCounts = db.prepare<[string], { outcome: RunContactOutcome; reason: string | null; n: number }>(
     `SELECT outcome, reason, COUNT(*) AS n FROM run_contacts WHERE run_id = ? GROUP BY outcome, reason ORDER BY outcome, n DESC`,
   );
@@ -95,9 +95,12 @@ export function createRunHistoryRepo(db: Db) {
       }).immediate();
     },
     jobChangesOfRun: (runId: string) => changes.all(runId),
-    /** The change's task was deleted by a revert: it is not created again, and not removed twice. */
+    /**
+     * The change's task was deleted by a revert, or (not in the CRM yet) will never be created: the outbox skips it
+     * and a second revert does not handle it again.
+     */
     markTaskRemoved(changeId: string, note: string): void {
-      taskRemoved.run(note, changeId);
+      taskDone.run(note, changeId);
     },
     /** Contacts per outcome and reason. */
     outcomeCounts: (runId: string) => outcomeCounts.all(runId),

@@ -4,13 +4,14 @@
 // deleted, unless someone completed them. Idempotent: fields and tasks a revert already handled are skipped.
 import type { ContactRef, CrmContact, FieldDef, FieldValue, ObjectType } from '../../connectors/types.js';
 import type { AuditRow } from '../db/contacts.repo.js';
-import type { RevertedField, RunHistoryRepo } from '../db/run-history.repo.js';
+import type { RevertedField, RunHistoryRepo, RunJobChangeRow } from '../db/run-history.repo.js';
 import type { RunRow, SyncRunsRepo } from '../db/sync-runs.repo.js';
 import type { ConnectionsRepo } from '../db/connections.repo.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ContextRegistry } from './context.js';
 import { sameValue } from './mapping.js';
+import { taskMarker } from './tasks.js';
 
 export type FieldOutcome = 'reverted' | 'kept' | 'failed';
 
@@ -32,7 +33,8 @@ export interface TaskReport {
   taskId: string;
   objectType: string;
   contactId: string;
-  outcome: 'removed' | 'kept_completed' | 'gone' | 'failed';
+  /** `cancelled`: the task was still waiting in the outbox (not in the CRM yet) and will not be created. */
+  outcome: 'removed' | 'kept_completed' | 'gone' | 'failed' | 'cancelled';
   reason?: string;
 }
 
@@ -51,7 +53,7 @@ export interface RevertReport {
 
 export class RevertError extends Error {
   constructor(
-    readonly code: 'not_found' | 'not_finished' | 'not_connected',
+    readonly code: 'not_found' | 'not_finished' | 'not_connected' | 'busy',
     message: string,
   ) {
     super(message);
@@ -122,6 +124,9 @@ export function createRevertService(deps: RevertDeps) {
     if (run.state !== 'succeeded' && run.state !== 'failed') throw new RevertError('not_finished', `run ${runId} is ${run.state}; revert it once it has finished`);
     const conn = deps.connections.get(run.connection_id);
     if (!conn || conn.status !== 'connected') throw new RevertError('not_connected', `the run's connection is ${conn ? conn.status.replace('_', ' ') : 'deleted'}`);
+    // A run writing at the same time could change a field between our read and our write.
+    const busy = (['new', 'backfill', 'job-changes'] as const).map((m) => deps.runs.active(run.connection_id, m)).find((r) => r !== undefined);
+    if (busy) throw new RevertError('busy', `a ${busy.mode} run of this connection is ${busy.state}; revert once it has finished`);
     return run;
   }
 
@@ -140,7 +145,7 @@ export function createRevertService(deps: RevertDeps) {
       const current = new Map<string, CrmContact>(
         (await ctx.session.read(objectType, [...new Set(items.map((p) => p.ref.id))], [...new Set(items.map((p) => p.field))])).map((c) => [c.id, c]),
       );
-      const toWrite = new Map<string, { ref: ContactRef; values: Record<string, FieldValue>; fields: FieldReport[] }>();
+      const toWrite = new Map<string, { ref: ContactRef; values: Record<string, FieldValue>; fields: { f: FieldReport; p: Planned }[] }>();
       for (const p of items) {
         const def = defs.get(p.field);
         const contact = current.get(p.ref.id);
@@ -162,7 +167,7 @@ export function createRevertService(deps: RevertDeps) {
         report.fields.push(f);
         const w = toWrite.get(p.ref.id) ?? { ref: p.ref, values: {}, fields: [] };
         w.values[p.field] = fromAudit(def, p.before);
-        w.fields.push(f);
+        w.fields.push({ f, p });
         toWrite.set(p.ref.id, w);
       }
       if (dryRun || toWrite.size === 0) continue;
@@ -172,12 +177,11 @@ export function createRevertService(deps: RevertDeps) {
       const audit: RevertedField[] = [];
       requests.forEach((r, i) => {
         const o = outcomes[i];
-        for (const f of r.fields) {
+        for (const { f, p } of r.fields) {
           if (!o?.ok) {
             f.outcome = 'failed';
             f.reason = o ? `${o.code}: ${o.message}` : 'no result';
           }
-          const p = planned.find((x) => x.ref.id === f.contactId && x.ref.objectType === objectType && x.field === f.field)!;
           const previous = deps.history.lastWriteBefore(run.connection_id, objectType, f.contactId, f.field, p.firstAuditId);
           audit.push({
             objectType,
@@ -204,25 +208,40 @@ export function createRevertService(deps: RevertDeps) {
   }
 
   async function removeTasks(run: RunRow, ctx: ReturnType<ContextRegistry['get']>, report: RevertReport, dryRun: boolean): Promise<void> {
-    const changes = history.jobChangesOfRun(run.id).filter((c) => c.task_id && c.task_state === 'created');
+    const changes: (RunJobChangeRow & { task_id: string })[] = [];
+    for (const c of history.jobChangesOfRun(run.id)) {
+      if (c.task_state === 'created' && c.task_id) {
+        changes.push({ ...c, task_id: c.task_id });
+        continue;
+      }
+      if (c.task_state !== 'pending' && c.task_state !== 'creating') continue;
+      // Still in the outbox: it would create the task after the revert. A `creating` one may have reached the CRM
+      // before a crash; its marker finds it.
+      const found = c.task_state === 'creating' ? await ctx.session.findTask({ objectType: c.object_type as ObjectType, id: c.contact_id }, taskMarker(c)) : null;
+      if (found) changes.push({ ...c, task_id: found });
+      else {
+        if (!dryRun) history.markTaskRemoved(c.id, `task cancelled by the revert of ${run.id}`);
+        report.tasks.push({ taskId: '', objectType: c.object_type, contactId: c.contact_id, outcome: 'cancelled' });
+      }
+    }
     if (changes.length === 0) return;
-    const states = new Map((await ctx.session.taskStates(changes.map((c) => c.task_id!))).map((s) => [s.id, s]));
+    const states = new Map((await ctx.session.taskStates(changes.map((c) => c.task_id))).map((s) => [s.id, s]));
     const doomed: typeof changes = [];
     for (const c of changes) {
-      const s = states.get(c.task_id!);
-      const base = { taskId: c.task_id!, objectType: c.object_type, contactId: c.contact_id };
+      const s = states.get(c.task_id);
+      const base = { taskId: c.task_id, objectType: c.object_type, contactId: c.contact_id };
       if (!s) report.tasks.push({ ...base, outcome: 'gone', reason: 'deleted in the CRM already' });
       else if (s.completed) report.tasks.push({ ...base, outcome: 'kept_completed', reason: 'completed by someone' });
       else doomed.push(c);
     }
     if (dryRun) {
-      for (const c of doomed) report.tasks.push({ taskId: c.task_id!, objectType: c.object_type, contactId: c.contact_id, outcome: 'removed' });
+      for (const c of doomed) report.tasks.push({ taskId: c.task_id, objectType: c.object_type, contactId: c.contact_id, outcome: 'removed' });
       return;
     }
-    const results = doomed.length > 0 ? await ctx.session.deleteTasks(doomed.map((c) => c.task_id!)) : [];
+    const results = doomed.length > 0 ? await ctx.session.deleteTasks(doomed.map((c) => c.task_id)) : [];
     doomed.forEach((c, i) => {
       const r = results[i];
-      const base = { taskId: c.task_id!, objectType: c.object_type, contactId: c.contact_id };
+      const base = { taskId: c.task_id, objectType: c.object_type, contactId: c.contact_id };
       if (r?.ok) {
         history.markTaskRemoved(c.id, `task removed by the revert of ${run.id}`);
         report.tasks.push({ ...base, outcome: 'removed' });

@@ -9,7 +9,7 @@ import type { ConnectionContext } from './pipeline.js';
 
 const MAX_TASK_ATTEMPTS = 10;
 
-export function taskMarker(change: JobChangeRow): string {
+export function taskMarker(change: Pick<JobChangeRow, 'id'>): string {
   return `[crm-enrich:${change.id}]`;
 }
 

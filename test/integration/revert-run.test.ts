@@ -149,6 +149,14 @@ for (const make of [hubspot, salesforce]) {
       expect(audit(backfillRun, 'revert')).toHaveLength(audit(backfillRun, 'write').length - 1);
     });
 
+    it('when another run of the connection is queued, then a revert is refused until it has finished', async () => {
+      const { run: other } = t.services.runService.startRun(connectionId, 'new', 'test');
+      await expect(t.services.revert.revert(backfillRun)).rejects.toThrow(`a new run of this connection is queued; revert once it has finished`);
+      await t.services.createWorker({ concurrency: 1 }).drain();
+      expect(t.services.repos.runs.get(other.id)!.state).toBe('succeeded');
+      expect((await t.services.revert.revert(backfillRun)).reverted).toBe(0);
+    });
+
     it('when the CLI lists runs and reverts one, then it prints the runs and exactly the summary line', async () => {
       const env = { ...crm.env, DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
       const list = await runCli(['runs', 'list', connectionId, '--json'], env);
@@ -156,6 +164,11 @@ for (const make of [hubspot, salesforce]) {
       const rows = JSON.parse(list.stdout) as { id: string; mode: string; state: string; enriched: number; found: number }[];
       expect(rows.map((r) => r.id)).toContain(backfillRun);
       expect(rows.find((r) => r.id === backfillRun)).toMatchObject({ mode: 'backfill', state: 'succeeded', enriched: 20, found: 20 });
+
+      const table = await runCli(['runs', 'list', connectionId], env);
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stdout.split('\n')[0]).toMatch(/^run +created \(UTC\) +mode +state +looked up +found +written +job changes +credits +errors$/);
+      expect(table.stdout).toMatch(new RegExp(`^${backfillRun} .* backfill +succeeded +20 +20 `, 'm'));
 
       const r = await runCli(['runs', 'revert', backfillRun, '--tasks', '--dry-run'], env);
       expect(r.code, r.stderr).toBe(0);
@@ -205,6 +218,30 @@ for (const make of [hubspot, salesforce]) {
       expect(crm.tasks()).toHaveLength(1);
     });
 
+
+    it('when a task of the run is still waiting in the outbox, then a revert with tasks cancels it and it is never created', async () => {
+      importPeople(t, 3, { prefix: 'jc', company: () => 'Umbrella Corp', title: () => 'Director of Sales' });
+      const ctx = t.services.registry.get(connectionId);
+      const real = ctx.session.createTask.bind(ctx.session);
+      ctx.session.createTask = () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      let runId: string;
+      try {
+        runId = await run('job-changes');
+      } finally {
+        ctx.session.createTask = real;
+      }
+      const before = crm.tasks().length;
+      const waiting = t.services.db.prepare(`SELECT task_state FROM job_changes WHERE run_id = ?`).all(runId) as { task_state: string }[];
+      expect(waiting.map((w) => w.task_state)).toEqual(['creating', 'creating', 'creating']);
+
+      const report = await t.services.revert.revert(runId, { tasks: true });
+      expect(report.tasks.map((x) => x.outcome)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      expect(report.tasks_removed).toBe(0);
+      // The outbox runs again (at the end of any run): nothing is created for the reverted run.
+      await run('new');
+      expect(crm.tasks()).toHaveLength(before);
+      expect((await t.services.revert.revert(runId, { tasks: true })).tasks).toEqual([]);
+    });
 
     it.runIf(make === salesforce)('when the CRM refuses one record, then its fields count as failed and a later revert puts them back', async () => {
       importPeople(t, 13, { prefix: 'jc', company: () => 'Globex Corporation', title: (i) => (i >= 10 ? 'Team Lead' : 'Account Manager') });
