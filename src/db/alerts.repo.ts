@@ -44,6 +44,7 @@ export function createAlertsRepo(db: Db, cipher: Cipher, clock: Clock) {
        updated_at = excluded.updated_at`,
   );
   const delTarget = db.prepare('DELETE FROM connection_alerts WHERE connection_id = ?');
+  const hasTarget = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM connection_alerts WHERE connection_id = ?');
   const insertRun = db.prepare(
     `INSERT INTO run_alerts (run_id, connection_id, state, changes, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?)
      ON CONFLICT (run_id) DO NOTHING`,
@@ -60,6 +61,8 @@ export function createAlertsRepo(db: Db, cipher: Cipher, clock: Clock) {
       const row = target.get(connectionId);
       return row ? { url: cipher.decrypt(row.url_enc), hint: row.url_hint, format: row.format, updated_at: row.updated_at } : null;
     },
+    /** Whether alerts are on, without decrypting anything (asked in the transaction that finishes a run). */
+    hasTarget: (connectionId: string) => hasTarget.get(connectionId)!.n > 0,
     setTarget(connectionId: string, url: string, format: AlertFormat): void {
       putTarget.run(connectionId, cipher.encrypt(url), urlHint(url), format, clock.now());
     },

@@ -62,7 +62,7 @@ export function createAlertService(deps: AlertServiceDeps) {
    * job changes. Idempotent (one alert row and one job per run).
    */
   function afterRun(run: RunRow): void {
-    if (!deps.alerts.target(run.connection_id)) return;
+    if (!deps.alerts.hasTarget(run.connection_id)) return;
     const changes = deps.jobChanges.countForRun(run.id);
     if (changes === 0) return;
     if (!deps.alerts.createRunAlert(run.id, run.connection_id, changes)) return;
@@ -147,7 +147,14 @@ export function createAlertService(deps: AlertServiceDeps) {
       const alert = deps.alerts.runAlert(runId);
       const run = deps.runs.get(runId);
       if (!alert || alert.state !== 'pending' || !run) return [{ id: job.id, outcome: 'succeeded' }];
-      const target = deps.alerts.target(alert.connection_id);
+      let target: ReturnType<AlertsRepo['target']>;
+      try {
+        target = deps.alerts.target(alert.connection_id);
+      } catch {
+        // Stored under another ENCRYPTION_KEY: no retry can read it; the page says to set the URL again.
+        deps.alerts.recordAttempt(runId, 'failed', { status: null, error: 'the notification URL cannot be decrypted (was ENCRYPTION_KEY changed?): set it again' });
+        return [{ id: job.id, outcome: 'succeeded' }];
+      }
       if (!target) {
         deps.alerts.recordAttempt(runId, 'failed', { status: null, error: 'no notification URL is set any more' });
         return [{ id: job.id, outcome: 'succeeded' }];

@@ -28,26 +28,31 @@ export function createContactEnrichHandler(deps: { registry: ContextRegistry; pi
     batchSize: 100,
     async run(jobs: JobRow[]): Promise<JobResult[]> {
       const results: JobResult[] = [];
-      const byType = new Map<ObjectType, { job: JobRow; payload: ContactEnrichPayload }[]>();
+      // Grouped by object type, and apart when an admin asked ("Enrich one contact now"): that means "again", so
+      // such a contact is looked up afresh even if it was enriched before (the job-changes pipeline mode), where a
+      // webhook or a poll skips a contact it already enriched.
+      const byType = new Map<string, { objectType: ObjectType; again: boolean; items: { job: JobRow; payload: ContactEnrichPayload }[] }>();
       for (const job of jobs) {
         const parsed = ContactEnrichPayload.safeParse(job.payload);
         if (!parsed.success) {
           results.push({ id: job.id, outcome: 'failed', error: new Error(`bad payload: ${parsed.error.message}`) });
           continue;
         }
-        const list = byType.get(parsed.data.objectType) ?? [];
-        list.push({ job, payload: parsed.data });
-        byType.set(parsed.data.objectType, list);
+        const again = parsed.data.source === 'admin';
+        const key = `${parsed.data.objectType}:${again}`;
+        const group = byType.get(key) ?? { objectType: parsed.data.objectType, again, items: [] };
+        group.items.push({ job, payload: parsed.data });
+        byType.set(key, group);
       }
       const connectionId = jobs[0]!.connection_id!;
       const ctx = deps.registry.get(connectionId);
-      for (const [objectType, items] of byType) {
+      for (const { objectType, again, items } of byType.values()) {
         const ids = [...new Set(items.map((i) => i.payload.contactId))];
         const contacts = await ctx.session.read(objectType, ids, mappedFields(ctx.settings, objectType));
         const jobIdOf = new Map(items.map((i) => [i.payload.contactId, i.job.id]));
         const chargeKeyOf = new Map(items.flatMap((i) => (i.payload.chargeKey ? [[i.payload.contactId, i.payload.chargeKey] as const] : [])));
         const outcomes = await deps.pipeline.processBatch(ctx, objectType, contacts, {
-          mode: 'new',
+          mode: again ? 'job-changes' : 'new',
           idempotencyKey: (ref) => chargeKeyOf.get(ref.id) ?? `job:${jobIdOf.get(ref.id)}:${ref.objectType}:${ref.id}`,
           jobIds: jobIdOf,
         });

@@ -193,6 +193,8 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
   });
 
   it('then "Enrich one contact now" and the mapping dry run accept an email', async () => {
+    // A contact enriched before (by the backfill) whose job title someone emptied since: enriching it again fills it.
+    fake.setContactProperty(ids[5]!, 'jobtitle', '');
     await page.goto(`${base}/admin/connections/${encodeURIComponent(connectionId)}`);
     await page.getByLabel('HubSpot record id or email').fill(emails[5]!.toUpperCase());
     await page.getByRole('button', { name: 'Enrich', exact: true }).click();
@@ -204,6 +206,9 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     await t.services.createWorker({ concurrency: 1 }).drain();
     await expect.poll(() => page.locator('#followed-job').getAttribute('data-state'), { timeout: 20_000 }).toBe('succeeded');
     expect(await page.locator('#followed-job').textContent()).toContain(`Job ${queued.id} has run`);
+    expect(fake.getContact(ids[5]!)!.properties.jobtitle).toBe('Account Manager');
+    const written = page.locator('table', { has: page.locator('caption', { hasText: 'Fields written' }) }).locator('tbody tr', { hasText: `job ${queued.id}` });
+    expect(await written.filter({ hasText: 'jobtitle' }).textContent()).toMatch(/\(empty\)\s*→\s*Account Manager/);
     // An email the CRM does not know is said so.
     await page.goto(`${base}/admin/connections/${encodeURIComponent(connectionId)}`);
     await page.getByLabel('HubSpot record id or email').fill('nobody@nowhere.example');

@@ -23,7 +23,7 @@ export function alertsBlock(o: { base: string; target: AlertTarget | null; last:
   <form method="post" action="${o.base}/alerts" class="actions">
     ${csrfField(o.csrf)}
     <div class="field"><label for="alert-url">Notification URL</label>
-      <input id="alert-url" name="url" type="text" inputmode="url" size="40" required maxlength="2000" placeholder="https://hooks.slack.com/services/…" autocomplete="off"></div>
+      <input id="alert-url" name="url" type="text" inputmode="url" required maxlength="2000" placeholder="https://hooks.slack.com/services/…" autocomplete="off"></div>
     <div class="field"><label for="alert-format">Body</label>
       <select id="alert-format" name="format">
         <option value="slack"${attr('selected', target?.format !== 'json')}>Slack-compatible: {"text": …}</option>

@@ -139,8 +139,7 @@ function jobBlock(j: FollowedJob): Html {
     ${pending
       ? html`Queued: ${j.record} will be enriched (job ${j.id}, ${j.state === 'retry' ? 'waiting to retry' : j.state}); this page reloads until it has run.${j.error ? html` Last error: ${j.error}` : ''}`
       : j.state === 'succeeded'
-        ? html`Job ${j.id} has run. Fields it wrote are below, marked “job ${j.id}”; none when every field already held
-            its value or the record had been enriched before (outside the job-changes sync a record is enriched once).`
+        ? html`Job ${j.id} has run. Fields it wrote are below, marked “job ${j.id}”; none when every field already held its value.`
         : html`Job ${j.id} failed: ${j.error ?? 'no reason recorded'}.`}
   </div>`;
 }
