@@ -135,11 +135,26 @@ export function attentionItems(i: AttentionInput): AttentionItem[] {
 }
 
 /**
- * Failing notification URLs, for the list. The job-change alerts add their read model here (and to AdminDeps);
- * until they exist there is nothing to report.
+ * Failing notification URLs: a connection whose alert target is set and whose latest alert failed for good, or is
+ * being retried after a failed attempt. A delivered later alert clears it (only the latest is read).
  */
-export function notificationFailures(_deps: AdminDeps): NotificationFailure[] {
-  return [];
+export function notificationFailures(deps: Pick<AdminDeps, 'repos'>): NotificationFailure[] {
+  const out: NotificationFailure[] = [];
+  for (const c of deps.repos.connections.list()) {
+    if (!deps.repos.alerts.target(c.id)) continue;
+    const last = deps.repos.alerts.latest(c.id);
+    if (!last) continue;
+    const failing = last.state === 'failed' || (last.state === 'pending' && last.attempts > 0 && last.last_error !== null);
+    if (!failing) continue;
+    const status = last.last_status ? `HTTP ${last.last_status}` : null;
+    out.push({
+      connectionId: c.id,
+      connectionName: connectionName(c),
+      error: [last.state === 'failed' ? 'gave up' : `retrying (attempt ${last.attempts})`, status, last.last_error].filter(Boolean).join(' · '),
+      href: `${adminPath('connections', c.id)}#alerts`,
+    });
+  }
+  return out;
 }
 
 /** The dashboard's inputs, read from the repositories and the queue. */

@@ -162,6 +162,12 @@ describe('job-change alerts', () => {
     expect(page).toContain('failed');
     expect(page).toContain('the notification URL answered HTTP 400');
     expect(receiver.received).toHaveLength(3);
+    // The dashboard lists the failing URL under "Needs attention", with a link to the connection's alerts.
+    const dashboard = await (await fetch(`${t.url}/admin`, { headers: { cookie: await cookie() } })).text();
+    const attention = /<section id="attention"[\s\S]*?<\/section>/.exec(dashboard)?.[0] ?? '';
+    expect(attention).toContain('notification URL of HubSpot');
+    expect(attention).toContain('HTTP 400');
+    expect(attention).toContain(`/admin/connections/${connectionId}#alerts`);
   });
 });
 
