@@ -43,6 +43,13 @@ export const ADMIN_PAGES: { name: string; path: (s: Seeded) => string }[] = [
   { name: 'activity', path: () => '/admin/activity' },
   { name: 'activity search', path: () => '/admin/activity?email=example' },
   { name: 'api keys', path: () => '/admin/api-keys' },
+  { name: 'job-change inbox', path: () => '/admin/job-changes' },
+  { name: 'job-change inbox of a run', path: (s) => `/admin/job-changes?run=${encodeURIComponent(s.runId)}` },
+  { name: 'contact view', path: () => '/admin/contacts?q=john.doe%40acme.com' },
+  { name: 'contact view, nothing found', path: () => '/admin/contacts?q=nobody%40example.com' },
+  { name: 'test enrichment', path: () => '/admin/test-enrichment' },
+  { name: 'run view', path: (s) => `/admin/runs/${encodeURIComponent(s.runId)}` },
+  { name: 'revert preview', path: (s) => `/admin/runs/${encodeURIComponent(s.runId)}/revert` },
   { name: 'not found', path: () => '/admin/no-such-page' },
 ];
 
