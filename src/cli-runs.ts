@@ -63,7 +63,7 @@ export async function runsCommand(s: Services, args: string[], out: Out): Promis
         const now = f.current === null ? 'empty' : JSON.stringify(f.current);
         out.stderr(`${f.outcome}: ${f.objectType} ${f.contactId} ${f.field} (${f.reason ?? ''}; now ${now})\n`);
       }
-      for (const t of r.tasks) if (t.outcome !== 'removed') out.stderr(`task ${t.taskId} ${t.outcome.replace('_', ' ')}${t.reason ? ` (${t.reason})` : ''}\n`);
+      for (const t of r.tasks) if (t.outcome !== 'removed') out.stderr(`task ${t.taskId || '(not created yet)'} ${t.outcome.replace('_', ' ')}${t.reason ? ` (${t.reason})` : ''}\n`);
       out.stdout(`${JSON.stringify({ reverted: r.reverted, kept: r.kept, failed: r.failed, tasks_removed: r.tasks_removed })}\n`);
       return r.failed > 0 || r.tasks.some((t) => t.outcome === 'failed') ? 1 : 0;
     } catch (err) {

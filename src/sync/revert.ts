@@ -138,7 +138,11 @@ export function createRevertService(deps: RevertDeps) {
     const planned = plan(run);
 
     const byType = new Map<ObjectType, Planned[]>();
-    for (const p of planned) byType.set(p.ref.objectType, [...(byType.get(p.ref.objectType) ?? []), p]);
+    for (const p of planned) {
+      const list = byType.get(p.ref.objectType) ?? [];
+      list.push(p);
+      byType.set(p.ref.objectType, list);
+    }
     for (const [objectType, items] of byType) {
       const defs = await ctx.fields(objectType);
       // Read first: only fields still holding our value are put back.
