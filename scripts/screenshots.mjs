@@ -1,6 +1,6 @@
 // `npm run screenshots`: runs the admin browser tests (Chromium required, as in CI) and copies the README's
 // pictures they leave in the ignored test/.artifacts/ to docs/: the dashboard (docs/admin-dashboard.png), the
-// job-change inbox (docs/admin-job-changes.png) and a run view (docs/admin-run.png). A page that does not exist
+// job-change inbox (docs/admin-job-changes.png) and a run view (docs/admin-run-view.png). A page that does not exist
 // yet is skipped by the test, and its picture here. `npm test` never touches docs/: refreshing is this step.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
@@ -11,8 +11,8 @@ const vitest = new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pat
 
 const PICTURES = [
   { shot: 'dashboard', doc: 'admin-dashboard.png', required: true },
-  { shot: 'job-changes', doc: 'admin-job-changes.png', required: false },
-  { shot: 'run', doc: 'admin-run.png', required: false },
+  { shot: 'job-changes', doc: 'admin-job-changes.png', required: true },
+  { shot: 'run', doc: 'admin-run-view.png', required: true },
 ];
 
 for (const p of PICTURES) rmSync(artifact(p.shot), { force: true });

@@ -73,9 +73,25 @@ const HELP: Record<string, CommandHelp> = {
   },
   sync: {
     summary: 'Run a sync of one connection now, in this process (progress on stderr, a JSON summary on stdout).',
-    forms: ['sync <connection-id> --mode new|backfill|job-changes'],
-    examples: ['npx crm-enrich sync con_abc123 --mode backfill', 'npx crm-enrich sync con_abc123 --mode job-changes > summary.json'],
-    notes: ['Exit 0 when the run succeeded, 1 otherwise. Ctrl-C stops after the current page; the next run resumes.'],
+    forms: ['sync <connection-id> --mode new|backfill|job-changes', 'sync <connection-id> --mode new|backfill|job-changes --estimate'],
+    examples: [
+      'npx crm-enrich sync con_abc123 --mode backfill --estimate   # {"contacts":N,"to_enrich":N,"max_credits":N}',
+      'npx crm-enrich sync con_abc123 --mode backfill',
+      'npx crm-enrich sync con_abc123 --mode job-changes > summary.json',
+    ],
+    notes: [
+      'Exit 0 when the run succeeded, 1 otherwise. Ctrl-C stops after the current page; the next run resumes.',
+      '--estimate reads the CRM and enriches, writes and charges nothing: what the run would look up and its most credits.',
+    ],
+  },
+  runs: {
+    summary: "A connection's sync runs, and undoing one.",
+    forms: ['runs list <connection-id> [--json]', 'runs revert <run-id> [--tasks] [--dry-run]'],
+    examples: ['npx crm-enrich runs list con_abc123', 'npx crm-enrich runs revert run_abc123 --dry-run', 'npx crm-enrich runs revert run_abc123 --tasks'],
+    notes: [
+      'A revert puts back every field the run wrote that still holds the value the run wrote; a value changed since is kept and reported on stderr.',
+      'It prints {"reverted":N,"kept":N,"failed":N,"tasks_removed":N}; a second revert changes nothing. --tasks also deletes the job-change tasks the run created that nobody completed.',
+    ],
   },
   credits: {
     summary: 'Credits used per account.',

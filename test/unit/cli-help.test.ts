@@ -6,9 +6,9 @@ import { helpFor, helpPointer, wantsHelp } from '../../src/cli-help.js';
 const OVERVIEW = `usage: crm-enrich <command>
 
   serve                                   run the HTTP server
-  runs list [--json]                      the last sync runs
-  runs show <id>
-                                          one run with its counts
+  widgets list [--json]                   the last widgets
+  widgets show <id>
+                                          one widget with its counts
   credits [--json]
 `;
 
@@ -18,13 +18,13 @@ describe('crm-enrich <command> --help', () => {
   });
 
   it('when the command is only in the overview, then its lines of the overview (continuation lines included)', () => {
-    expect(helpFor('runs', OVERVIEW)).toBe('usage:\n  runs list [--json]                      the last sync runs\n  runs show <id>\n                                          one run with its counts\n');
+    expect(helpFor('widgets', OVERVIEW)).toBe('usage:\n  widgets list [--json]                   the last widgets\n  widgets show <id>\n                                          one widget with its counts\n');
   });
 
   it('when the command is unknown, then no help and the pointer names the general help', () => {
     expect(helpFor('frobnicate', OVERVIEW)).toBeUndefined();
     expect(helpPointer('frobnicate', OVERVIEW)).toBe('run "crm-enrich --help" for the list of commands');
-    expect(helpPointer('runs', OVERVIEW)).toBe('run "crm-enrich runs --help" for usage and examples');
+    expect(helpPointer('widgets', OVERVIEW)).toBe('run "crm-enrich widgets --help" for usage and examples');
   });
 
   it('when --help or -h is anywhere after the command, then help is wanted', () => {
