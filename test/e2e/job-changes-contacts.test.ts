@@ -144,7 +144,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     await page.goto(`${base}/admin/connections/${encodeURIComponent(connectionId)}`);
     await page.getByLabel('Notification URL').fill('https://hooks.example.com/services/T1/B2/very-secret-token');
     await page.getByLabel('Body').selectOption('json');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save the alert URL' }).click();
     await expect.poll(() => page.locator('.flash.ok').textContent()).toContain('Job-change alerts are on');
     const status = (await page.locator('#alert-status').textContent())!;
     expect(status).toContain('https://hooks.example.com/services/T1…');

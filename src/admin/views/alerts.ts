@@ -29,7 +29,7 @@ export function alertsBlock(o: { base: string; target: AlertTarget | null; last:
         <option value="slack"${attr('selected', target?.format !== 'json')}>Slack-compatible: {"text": …}</option>
         <option value="json"${attr('selected', target?.format === 'json')}>JSON: run and job changes</option>
       </select></div>
-    <div class="field"><button type="submit">${target ? 'Replace the URL' : 'Save'}</button></div>
+    <div class="field"><button type="submit">${target ? 'Replace the alert URL' : 'Save the alert URL'}</button></div>
   </form>
   ${target
     ? html`<form method="post" action="${o.base}/alerts/remove" class="inline">${csrfField(o.csrf)}<button type="submit" class="secondary">Stop alerts</button></form>`
