@@ -150,9 +150,11 @@ describe('normalizeProfile, stated facts and small fields', () => {
     expect(normalizeProfile(base({ recent_job_change: true, job_change_date: 'last month' }), OPTS)).toMatchObject({ recent_job_change: true, job_change_date: 'last month' });
   });
 
-  it('when a stated change is dated today or exactly the window ago, then it is still recent; a day older is not', () => {
+  it('when a stated change is dated today or exactly the window ago, then it is still recent; a day older, or a future date, is not', () => {
     const at = (date: string) => normalizeProfile(base({ recent_job_change: true, job_change_date: date }), OPTS).recent_job_change;
     expect([at('2026-11-26'), at('2026-08-28'), at('2026-08-27')]).toEqual([true, true, false]);
+    // A date in the future is not a change yet.
+    expect(at('2026-12-15')).toBe(false);
   });
 
   it('when a stated date is not recent and there is no history, then it is kept in the YYYY-MM-DD form', () => {
@@ -169,7 +171,8 @@ describe('normalizeProfile, stated facts and small fields', () => {
 
   it('orders current positions first and each group newest start first', () => {
     const out = normalizeProfile(
-      base({ experience: [job('Old', 'a', '2010-01', '2012-01'), job('Side', 'b', '2020-01'), job('Mid', 'c', '2015-01', '2019-01'), job('Main', 'd', '2024-01')] }),
+      // Side is current but started before Mid ended: current positions still come first.
+      base({ experience: [job('Old', 'a', '2010-01', '2012-01'), job('Side', 'b', '2013-01'), job('Mid', 'c', '2015-01', '2019-01'), job('Main', 'd', '2024-01')] }),
       OPTS,
     );
     expect(out.experience.map((e) => e.company)).toEqual(['Main', 'Side', 'Mid', 'Old']);
