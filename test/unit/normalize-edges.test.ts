@@ -74,6 +74,7 @@ describe('companyKey', () => {
     expect(companyKey('Procter & Gamble')).toBe(companyKey('Procter and Gamble'));
     expect(companyKey('Company')).toBe('company');
     expect(companyKey('AG')).toBe('ag');
+    expect(companyKey('"Acme" (Inc.)')).toBe('acme');
     expect(companyKey(null)).toBe('');
     expect(companyKey(undefined)).toBe('');
   });
