@@ -3,29 +3,16 @@
 // enrichment, a schedule edit and its next run, the credits chart, API keys, CSRF. Screenshots go to the ignored
 // test/.artifacts/ (the README's pictures come from test/e2e/layout-390.test.ts: `npm run screenshots`).
 // Without Chromium the suite is skipped on a developer's machine and fails in CI (test/helpers/required.ts).
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, post, startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { POLL_TIMEOUT_MS } from '../helpers/wait.js';
 import { nextRun } from '../../src/sync/schedules.js';
+import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
-const ARTIFACTS = fileURLToPath(new URL('../.artifacts/', import.meta.url));
-
-/** A port free right now: PUBLIC_URL must be known before the service starts (OAuth redirect URI). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a browser', () => {
   let fake: HubSpotFake;
@@ -43,7 +30,6 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a 
 
   beforeAll(async () => {
     assertAvailable(CHROMIUM);
-    mkdirSync(ARTIFACTS, { recursive: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     fake = await startHubSpotFake({ redirectUris: [`${base}/oauth/hubspot/callback`] });
@@ -61,11 +47,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a 
       },
     });
     t.importSample();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM.found,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium(CHROMIUM.found);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Playwright's own waits (navigation, locators) get the suite's one configured timeout, like expect.poll.
     context.setDefaultTimeout(POLL_TIMEOUT_MS);

@@ -2,18 +2,17 @@
 // password, sees both connections and the job-changes run, and Connect goes through the stand-in's consent and back.
 // Opened on another local name than PUBLIC_URL (localhost instead of 127.0.0.1), Connect says what to do instead of
 // silently doing nothing. Screenshots go to the ignored test/.artifacts/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../src/demo/demo.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
+import { launchChromium, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
-const ARTIFACTS = fileURLToPath(new URL('../.artifacts/', import.meta.url));
 
 describe.skipIf(skipWithout(CHROMIUM))('when a newcomer opens the demo in a browser', () => {
   let dir: string;
@@ -31,14 +30,9 @@ describe.skipIf(skipWithout(CHROMIUM))('when a newcomer opens the demo in a brow
 
   beforeAll(async () => {
     assertAvailable(CHROMIUM);
-    mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'crm-enrich-demo-e2e-'));
     demo = await startDemo({ port: 0, dataDir: dir, log: createLogger({ level: 'silent' }) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM.found,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium(CHROMIUM.found);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,28 +3,17 @@
 // inbox lists them with their CRM records and tasks, filters by connection, date and run, exports CSV; the contact
 // view shows the profile, runs, writes, credits and tasks of one of them; "Enrich one contact now" and the mapping
 // dry run take an email; the dashboard's test enrichment writes nothing to the CRM. Screenshots go to test/.artifacts/.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { hubspotEnv, importJobChangeCohort, importThreeMoves, installCrm, runSync } from '../helpers/crm.js';
 import { CONTACT_ENRICH } from '../../src/sync/handlers.js';
+import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
-const ARTIFACTS = fileURLToPath(new URL('../.artifacts/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox and a contact in a browser', () => {
   let fake: HubSpotFake;
@@ -43,7 +32,6 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
 
   beforeAll(async () => {
     assertAvailable(CHROMIUM);
-    mkdirSync(ARTIFACTS, { recursive: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     fake = await startHubSpotFake({ redirectUris: [`${base}/oauth/hubspot/callback`] });
@@ -58,11 +46,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     expect(counts).toMatchObject({ changed: 3, tasks: 3 });
     jobChangesRun = t.services.repos.runs.recent(connectionId, 1)[0]!.id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM.found,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium(CHROMIUM.found);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
     await page.goto(`${base}/admin/login`);

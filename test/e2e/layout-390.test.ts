@@ -6,17 +6,14 @@
 // Pages added later are appended to ADMIN_PAGES. Last, the README's pictures are taken at desktop width
 // (README_SHOTS; `npm run screenshots` copies them to docs/). Without Chromium the suite is skipped locally and
 // fails in CI.
-import { mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, post, startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
+import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
-const ARTIFACTS = fileURLToPath(new URL('../.artifacts/', import.meta.url));
 export const PHONE = { width: 390, height: 844 };
 
 /** What the seeded install offers to page paths. */
@@ -59,14 +56,6 @@ export const README_SHOTS: { name: string; path: (s: Seeded) => string }[] = [
   { name: 'job-changes', path: () => '/admin/job-changes' },
   { name: 'run', path: (s) => `/admin/runs/${encodeURIComponent(s.runId)}` },
 ];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 /** How far the page is wider than the viewport, and the widest offenders (for the failure message). */
 async function overflow(p: Page): Promise<{ scrollWidth: number; innerWidth: number; offenders: string[] }> {
@@ -116,7 +105,6 @@ describe.skipIf(skipWithout(CHROMIUM))('when the admin pages are used on a 390 p
 
   beforeAll(async () => {
     assertAvailable(CHROMIUM);
-    mkdirSync(ARTIFACTS, { recursive: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     fake = await startHubSpotFake({ redirectUris: [`${base}/oauth/hubspot/callback`] });
@@ -134,11 +122,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when the admin pages are used on a 390 p
       },
     });
     t.importSample();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM.found,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium(CHROMIUM.found);
     phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     page = await phone.newPage();
     page.on('dialog', (d) => void d.accept());

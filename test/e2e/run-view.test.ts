@@ -2,27 +2,15 @@
 // outcome and its contacts, a queued run's page following the run to its end without a reload, and "Revert this
 // run": the preview (what goes back, what is kept) and the POST that puts the fields back.
 // Without Chromium the suite is skipped on a developer's machine and fails in CI (test/helpers/required.ts).
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { hubspotEnv, importPeople, installCrm, runSync } from '../helpers/crm.js';
+import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
-const ARTIFACTS = fileURLToPath(new URL('../.artifacts/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 describe.skipIf(skipWithout(CHROMIUM))('when an admin opens a run in a browser', () => {
   let fake: HubSpotFake;
@@ -36,7 +24,6 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin opens a run in a browser',
 
   beforeAll(async () => {
     assertAvailable(CHROMIUM);
-    mkdirSync(ARTIFACTS, { recursive: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     fake = await startHubSpotFake();
@@ -49,11 +36,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin opens a run in a browser',
     await runSync(t, connectionId, 'backfill');
     runId = t.services.repos.runs.recent(connectionId, 1)[0]!.id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM.found,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium(CHROMIUM.found);
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${base}/admin/login`);

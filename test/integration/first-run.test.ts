@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAdmin } from '../helpers/admin.js';
 import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/browser.js';
 
 const BIN = new URL('../../bin/crm-enrich.mjs', import.meta.url).pathname;
 let dir: string;
@@ -45,14 +46,6 @@ function startServe(extra: Record<string, string>): Promise<{ child: ChildProces
 async function stop(child: ChildProcess, exit: Promise<number | null>): Promise<void> {
   child.kill('SIGTERM');
   expect(await exit).toBe(0);
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((ok) => srv.close(() => ok()));
-  return port;
 }
 
 function storedHash(): string | undefined {
