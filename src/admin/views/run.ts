@@ -4,13 +4,16 @@ import type { RunRow } from '../../db/sync-runs.repo.js';
 import type { RunContactOutcome, RunContactRow } from '../../db/run-history.repo.js';
 import type { RevertReport } from '../../sync/revert.js';
 import { rateLimitNote } from '../../lib/progress.js';
+import { recordUrl } from '../../sync/record-links.js';
+import type { CrmKind } from '../../../connectors/types.js';
 import { adminPath, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { crmName, num, table } from './common.js';
 
 export interface RunViewData {
   run: RunRow;
-  conn: { id: string; crm: string; external_id: string };
+  /** `instanceUrl`: a Salesforce org's, from its tokens (null when unknown: its records are not linked). */
+  conn: { id: string; crm: string; external_id: string; instanceUrl?: string | null };
   outcomes: { outcome: RunContactOutcome; reason: string | null; n: number }[];
   contacts: Partial<Record<RunContactOutcome, RunContactRow[]>>;
   now: number;
@@ -28,14 +31,6 @@ const PREVIEW_ROWS = 500;
 export const OUTCOMES: RunContactOutcome[] = ['written', 'unchanged', 'not_found', 'skipped', 'failed'];
 
 const live = (r: RunRow) => r.state === 'queued' || r.state === 'running';
-
-/** Where the CRM shows the record, when a URL can be built without a secret (HubSpot: portal id and record id). */
-export function recordUrl(conn: { crm: string; external_id: string }, objectType: string, id: string): string | null {
-  if (conn.crm === 'hubspot' && objectType === 'contact' && /^\d+$/.test(conn.external_id) && /^\d+$/.test(id)) {
-    return `https://app.hubspot.com/contacts/${conn.external_id}/record/0-1/${id}`;
-  }
-  return null;
-}
 
 /** What the JSON endpoint answers and the page script reads. */
 export function runProgress(run: RunRow, now: number) {
@@ -101,9 +96,9 @@ export function runView(d: RunViewData): Html {
         `${OUTCOME_LABEL[o]} contacts`,
         html`<th scope="col">Record</th><th scope="col">Email</th><th scope="col">Reason</th><th scope="col" class="num">Credits</th>`,
         rows.map((r) => {
-          const url = recordUrl(d.conn, r.object_type, r.contact_id);
+          const url = recordUrl(d.conn.crm as CrmKind, { externalId: d.conn.external_id, instanceUrl: d.conn.instanceUrl, objectType: r.object_type, id: r.contact_id });
           const label = `${r.object_type} ${r.contact_id}`;
-          return html`<tr><td>${url ? html`<a href="${url}" rel="noopener noreferrer" target="_blank">${label}</a>` : label}${r.job_change ? html` <span class="badge">job change</span>` : ''}</td>
+          return html`<tr><td>${url ? html`<a href="${url}" rel="noopener noreferrer" target="_blank" title="Opens the CRM">${label}</a>` : label}${r.job_change ? html` <span class="badge">job change</span>` : ''}</td>
             <td>${r.email ?? '—'}</td><td>${r.reason ?? ''}</td><td class="num">${num(r.credits)}</td></tr>`;
         }),
       )}
