@@ -3,7 +3,7 @@
 import type { RunRow } from '../../db/sync-runs.repo.js';
 import type { RunContactOutcome, RunContactRow } from '../../db/run-history.repo.js';
 import type { RevertReport } from '../../sync/revert.js';
-import { rateLimitNote } from '../../lib/progress.js';
+import { providerLabel, rateLimitNote } from '../../lib/progress.js';
 import { recordUrl } from '../../sync/record-links.js';
 import type { CrmKind } from '../../../connectors/types.js';
 import { adminPath, html, time, type Html } from '../html.js';
@@ -49,6 +49,24 @@ function countCard(key: string, label: string, value: number | null): Html {
   return html`<li class="card"><span class="label">${label}</span><span class="value" data-count="${key}">${num(value)}</span></li>`;
 }
 
+/** "12 s", "3 min 5 s": how long a provider held the run. */
+function duration(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
+/** The run's past waits for providers' rate limits (the live note shows only the current one). */
+function waitsBlock(run: RunRow): Html {
+  return html`<section id="run-waits" aria-labelledby="run-waits-title"><h2 id="run-waits-title">Provider waits</h2>
+    <p class="hint">The run paused for a provider's rate limit; a wait never fails a contact nor charges for it.</p>
+    ${table(
+      'Provider waits of this run',
+      html`<th scope="col">Provider</th><th scope="col">Waited from</th><th scope="col">Until</th><th scope="col" class="num">For</th>`,
+      run.waits.map((w) => html`<tr><td>${providerLabel(w.provider)}</td><td>${time(w.from)}</td><td>${time(w.until)}</td><td class="num">${duration(w.until - w.from)}</td></tr>`),
+      { visibleCaption: false },
+    )}</section>`;
+}
+
 export function runView(d: RunViewData): Html {
   const { run } = d;
   const c = run.counts;
@@ -85,6 +103,8 @@ export function runView(d: RunViewData): Html {
         { visibleCaption: false },
       )}`
     : ''}
+
+  ${run.waits.length && !live(run) ? waitsBlock(run) : ''}
 
   <h2>Contacts</h2>
   ${OUTCOMES.map((o) => {
