@@ -120,6 +120,13 @@ export interface TaskRequest {
   marker: string;
 }
 
+/** A record or task owner as the admin pages name them. */
+export interface CrmOwner {
+  id: string;
+  name: string | null;
+  email: string | null;
+}
+
 /** Reports API budget information a CRM sends back (Salesforce `Sforce-Limit-Info`). */
 export interface ApiUsage {
   used: number;
@@ -150,6 +157,8 @@ export interface CrmSession {
   taskStates(ids: string[]): Promise<{ id: string; completed: boolean }[]>;
   /** Deletes tasks (chunked inside); one outcome per id, in order. A task already gone counts as deleted. */
   deleteTasks(ids: string[]): Promise<{ id: string; ok: boolean; message?: string }[]>;
+  /** The users these owner ids name (HubSpot owners, Salesforce Users); ids the CRM does not know are left out. */
+  owners(ids: string[]): Promise<CrmOwner[]>;
   /** Number of records (for progress bars); null when counting would cost too much. */
   count(objectType: ObjectType): Promise<number | null>;
   /** Latest known API usage, if the CRM reports it. */

@@ -43,6 +43,7 @@ import { createPipeline, type Pipeline } from './sync/pipeline.js';
 import { createTaskOutbox } from './sync/tasks.js';
 import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
 import { createEstimator, type Estimator } from './sync/estimate.js';
+import { createOwnerDirectory, type OwnerDirectory } from './sync/owners.js';
 import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
@@ -85,6 +86,8 @@ export interface Services {
   revert: RevertService;
   /** A sync run's estimate (records, contacts to enrich, most credits) without enriching anything. */
   estimator: Estimator;
+  /** Owner names of job-change tasks (the inbox, the contact view), cached per connection. */
+  owners: OwnerDirectory;
   /** The enrichment pipeline (the admin page's dry run uses its preview). */
   pipeline: Pipeline;
   scheduler: Scheduler;
@@ -250,6 +253,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     runService,
     revert: createRevertService({ runs: repos.runs, history: repos.runHistory, connections: repos.connections, registry, clock, log }),
     estimator: createEstimator({ contacts: repos.contacts, runs: repos.runs, registry, runService, clock }),
+    owners: createOwnerDirectory({ registry, clock, log }),
     pipeline,
     scheduler,
     install,
@@ -400,6 +404,7 @@ export async function serve(
         runService: services.runService,
         revert: services.revert,
         estimator: services.estimator,
+        owners: services.owners,
         pipeline: services.pipeline,
         install: services.install,
         outboundEndpoints: services.outboundEndpoints,

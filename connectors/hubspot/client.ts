@@ -195,6 +195,19 @@ export function createHubSpotApi(p: { basePath: string; caller: Caller }) {
       return ids;
     },
 
+    /** Every owner of the portal (GET /crm/v3/owners, every page): portals have a few dozen, rarely more. */
+    async listOwners(): Promise<{ id: string; email: string | null; firstName: string | null; lastName: string | null }[]> {
+      const out: { id: string; email: string | null; firstName: string | null; lastName: string | null }[] = [];
+      let after: string | undefined;
+      do {
+        const cursor = after;
+        const res = await caller.run('owners.list', (t) => sdk(t).crm.owners.ownersApi.getPage(undefined, cursor, 500, false));
+        for (const o of res.results) out.push({ id: String(o.id), email: o.email ?? null, firstName: o.firstName ?? null, lastName: o.lastName ?? null });
+        after = res.paging?.next?.after;
+      } while (after);
+      return out;
+    },
+
     /** DELETE /crm/v3/objects/tasks/{taskId}: moves the task to the recycling bin (204). */
     async archiveTask(id: string): Promise<void> {
       await caller.run('tasks.archive', (t) => sdk(t).crm.objects.tasks.basicApi.archive(id));

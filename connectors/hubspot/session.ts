@@ -380,6 +380,14 @@ export function createSession(p: { api: HubSpotApi; log: Logger; clock: Clock })
       });
     },
 
+    async owners(ids) {
+      const wanted = new Set(ids);
+      if (wanted.size === 0) return [];
+      return (await api.listOwners())
+        .filter((o) => wanted.has(o.id))
+        .map((o) => ({ id: o.id, name: [o.firstName, o.lastName].filter(Boolean).join(' ') || null, email: o.email }));
+    },
+
     async count(objectType) {
       assertContact(objectType);
       const res = await api.searchContacts({ filters: [], limit: 1, properties: ['createdate'] });

@@ -341,6 +341,24 @@ export function createSalesforceSession(deps: SessionDeps): CrmSession {
       return out;
     },
 
+    async owners(ids) {
+      const valid = [...new Set(ids.filter(isSfId))];
+      const out: { id: string; name: string | null; email: string | null }[] = [];
+      // 200 ids keep the GET query URL far below Salesforce's limit.
+      for (let i = 0; i < valid.length; i += WRITE_MAX) {
+        const chunk = valid.slice(i, i + WRITE_MAX).map(sfId);
+        let res = await client.query(soql`SELECT Id, Name, Email FROM User WHERE Id IN ${chunk}`, { background: false });
+        for (;;) {
+          for (const r of res.records) {
+            if (typeof r['Id'] === 'string') out.push({ id: r['Id'], name: typeof r['Name'] === 'string' ? r['Name'] : null, email: typeof r['Email'] === 'string' ? r['Email'] : null });
+          }
+          if (res.done || !res.nextRecordsUrl) break;
+          res = await client.queryMore(res.nextRecordsUrl, { background: false });
+        }
+      }
+      return out;
+    },
+
     async count(ot) {
       const res = await client.query(soql`SELECT COUNT() FROM ${ident(SOBJECT[ot])}${filters(ot, [])}`);
       return res.totalSize;

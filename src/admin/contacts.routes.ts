@@ -6,6 +6,7 @@ import { canonicalEmail, canonicalLinkedInUrl } from '../enrichment/normalize.js
 import { ConnectionSettings } from '../sync/mapping.js';
 import { CONTACT_ENRICH } from '../sync/handlers.js';
 import { recordUrl } from '../sync/record-links.js';
+import { ownerKey } from '../sync/owners.js';
 import { runIdOfKey, type FoundRecord } from '../db/contact-history.repo.js';
 import { firstIssue, formBody, type AdminContext } from './context.js';
 import { contactView, testEnrichmentView, type ContactRecord, type HeldProfile } from './views/contacts.js';
@@ -78,11 +79,18 @@ export function contactRoutes(r: Router, ctx: AdminContext): void {
       runs: repos.contactHistory.runs(runIds),
       writes: writes.map((w) => ({ ...w, policy: policy.get(`${w.object_type}:${w.field}`) ?? null })),
       charges,
-      tasks,
+      tasks: tasks.map((t) => ({ ...t, owner: null })),
     };
   }
 
-  r.get('/contacts', (req, res) => {
+  /** The task owners' names and emails from the CRM (cached); an owner it cannot name keeps its id. */
+  async function withOwners(records: ContactRecord[]): Promise<ContactRecord[]> {
+    if (!deps.owners) return records;
+    const owners = await deps.owners.lookup(records.flatMap((r) => r.tasks.map((t) => ({ connectionId: t.connection_id, ownerId: t.owner_id }))));
+    return records.map((r) => ({ ...r, tasks: r.tasks.map((t) => ({ ...t, owner: t.owner_id ? (owners.get(ownerKey(t.connection_id, t.owner_id)) ?? null) : null })) }));
+  }
+
+  r.get('/contacts', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 500) : '';
     // `job`: the enrichment an admin just queued for this record ("Enrich one contact now"); the page follows it.
     const jobId = typeof req.query.job === 'string' && /^\d{1,15}$/.test(req.query.job) ? Number(req.query.job) : null;
@@ -101,7 +109,7 @@ export function contactRoutes(r: Router, ctx: AdminContext): void {
     // The identifiers to look the profile up by: the query's, else the records' own.
     const email = 'email' in parsed ? parsed.email : (found.map((f) => (f.email ? canonicalEmail(f.email) : null)).find(Boolean) ?? null);
     const linkedin = 'linkedinUrl' in parsed ? parsed.linkedinUrl : (found.map((f) => (f.linkedin_url ? canonicalLinkedInUrl(f.linkedin_url) : null)).find(Boolean) ?? null);
-    render({ problem: null, profiles: heldProfiles(email, linkedin), records: found.map(history) });
+    render({ problem: null, profiles: heldProfiles(email, linkedin), records: await withOwners(found.map(history)) });
   });
 
   const showTest = (req: Request, res: Response, q: string, outcome: Parameters<typeof testEnrichmentView>[0]['outcome'], status = 200) =>

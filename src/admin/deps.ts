@@ -26,6 +26,7 @@ import type { OutboundEndpoints } from '../sync/outbound-endpoint.js';
 import type { Pipeline } from '../sync/pipeline.js';
 import type { RunService } from '../sync/runs.js';
 import type { Estimator } from '../sync/estimate.js';
+import type { OwnerDirectory } from '../sync/owners.js';
 import type { Connector, CrmKind } from '../../connectors/types.js';
 import type { ThrottleOptions } from './auth.js';
 
@@ -67,6 +68,8 @@ export interface AdminDeps {
   revert: Pick<RevertService, 'revert' | 'preview'>;
   /** The estimate shown before "Run sync now" (absent: the page offers none). */
   estimator?: Estimator;
+  /** Task owners' names and emails (absent, or a CRM out of reach: the pages show owner ids). */
+  owners?: OwnerDirectory;
   /** The dry run of a mapping on one record. */
   pipeline: Pick<Pipeline, 'preview'>;
   /** Begin and complete installs (the OAuth routes belong to the admin session), re-provision fields. */

@@ -3,6 +3,7 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { AlertUrl, ALERT_FORMATS } from '../sync/alerts.js';
 import { recordUrl } from '../sync/record-links.js';
+import { ownerKey } from '../sync/owners.js';
 import type { InboxFilter } from '../db/job-changes.repo.js';
 import { DAY_MS } from '../lib/clock.js';
 import { findConnection } from './connections.routes.js';
@@ -62,17 +63,25 @@ export function jobChangeRoutes(r: Router, ctx: AdminContext): void {
     };
     return rows.map((c) => ({
       ...c,
+      owner: null,
       recordUrl: recordUrl(c.crm, { externalId: c.external_id, instanceUrl: c.crm === 'salesforce' ? instanceOf(c.connection_id) : null, objectType: c.object_type, id: c.contact_id }),
     }));
   }
 
-  r.get('/job-changes', (req, res) => {
+  /** Each task owner's name and email, from the CRM (cached); an owner the CRM cannot name keeps its id only. */
+  async function withOwners(items: InboxItem[]): Promise<InboxItem[]> {
+    if (!deps.owners) return items;
+    const owners = await deps.owners.lookup(items.map((c) => ({ connectionId: c.connection_id, ownerId: c.owner_id })));
+    return items.map((c) => ({ ...c, owner: c.owner_id ? (owners.get(ownerKey(c.connection_id, c.owner_id)) ?? null) : null }));
+  }
+
+  r.get('/job-changes', async (req, res) => {
     const { query, problem } = readQuery(req);
     const filter = filterOf(query);
     const total = repos.jobChanges.count(filter);
     const pages = Math.max(1, Math.ceil(total / INBOX_PAGE_SIZE));
     const q = { ...query, page: Math.min(query.page, pages) };
-    const items = withLinks(repos.jobChanges.list(filter, { limit: INBOX_PAGE_SIZE, offset: (q.page - 1) * INBOX_PAGE_SIZE }));
+    const items = await withOwners(withLinks(repos.jobChanges.list(filter, { limit: INBOX_PAGE_SIZE, offset: (q.page - 1) * INBOX_PAGE_SIZE })));
     ctx.render(req, res, {
       title: 'Job changes',
       nav: 'job-changes',
@@ -81,13 +90,13 @@ export function jobChangeRoutes(r: Router, ctx: AdminContext): void {
     });
   });
 
-  r.get('/job-changes.csv', (req, res) => {
+  r.get('/job-changes.csv', async (req, res) => {
     const { query, problem } = readQuery(req);
     if (problem) {
       res.status(400).type('text/plain').send(`${problem}\n`);
       return;
     }
-    const items = withLinks(repos.jobChanges.list(filterOf(query), { limit: CSV_MAX, offset: 0 }));
+    const items = await withOwners(withLinks(repos.jobChanges.list(filterOf(query), { limit: CSV_MAX, offset: 0 })));
     const stamp = new Date(deps.clock.now()).toISOString().slice(0, 10);
     res.type('text/csv; charset=utf-8').attachment(`crm-enrich-job-changes-${stamp}.csv`).send(inboxCsv(items));
   });

@@ -11,6 +11,9 @@ import { findConnection } from './connections.routes.js';
 import { checkMapping, formOf, PreviewForm, readMappingForm } from './mapping-form.js';
 import { mappingView, type MappingForm, type PreviewResult } from './views/mapping.js';
 
+/** How the dry run names the mailbox a guard skips. */
+const SKIP_GUARD_TEXT = { role_mailbox: 'This is a role or shared mailbox with no LinkedIn URL', disposable_email: 'This is a disposable email address with no LinkedIn URL' } as const;
+
 
 export function mappingRoutes(r: Router, ctx: AdminContext): void {
   const { deps } = ctx;
@@ -91,17 +94,26 @@ export function mappingRoutes(r: Router, ctx: AdminContext): void {
       if (!contact) preview = { ...base, message: `There is no ${objectType} with ${email ? 'email' : 'id'} ${contactId} in this CRM.` };
       else if (!contact.email && !contact.linkedinUrl) preview = { ...base, message: 'This record has neither an email nor a LinkedIn URL to look up.' };
       else {
-        const { outcome, plan } = await deps.pipeline.preview(c, contact);
-        if (outcome.status !== 200) preview = { ...base, message: `Enrichment did not answer a profile: ${outcome.body.message}.` };
-        else if (!outcome.body.found || !plan) preview = { ...base, message: 'No profile was found for this record, so nothing would be written.' };
+        const p = await deps.pipeline.preview(c, contact);
+        if (p.skipped) preview = { ...base, guard: p.skipped, message: `${SKIP_GUARD_TEXT[p.skipped]}: a sync would skip it (${p.skipped}) without looking it up, so nothing was charged and nothing would be written.` };
+        else if (p.nameMismatch) {
+          const { crm, profile } = p.nameMismatch;
+          preview = {
+            ...base,
+            guard: 'name_mismatch',
+            ...(p.outcome.status === 200 && p.outcome.body.found ? { provider: p.outcome.body.source_provider, confidence: p.outcome.body.confidence, credits: p.outcome.body.credits_charged } : {}),
+            message: `The profile found names ${profile ?? 'someone else'}, but the record names ${crm ?? 'someone else'}: the wrong-person guard would write nothing (name_mismatch).`,
+          };
+        } else if (p.outcome.status !== 200) preview = { ...base, message: `Enrichment did not answer a profile: ${p.outcome.body.message}.` };
+        else if (!p.outcome.body.found || !p.plan) preview = { ...base, message: 'No profile was found for this record, so nothing would be written.' };
         else {
           preview = {
             ...base,
-            provider: outcome.body.source_provider,
-            confidence: outcome.body.confidence,
-            credits: outcome.body.credits_charged,
-            changes: plan.changes.map((ch) => ({ field: ch.field, old: ch.old, new: ch.new })),
-            skipped: plan.skipped,
+            provider: p.outcome.body.source_provider,
+            confidence: p.outcome.body.confidence,
+            credits: p.outcome.body.credits_charged,
+            changes: p.plan.changes.map((ch) => ({ field: ch.field, old: ch.old, new: ch.new })),
+            skipped: p.plan.skipped,
           };
         }
       }

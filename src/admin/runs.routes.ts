@@ -29,6 +29,15 @@ export function runRoutes(r: Router, ctx: AdminContext): void {
     return undefined;
   }
 
+  /** A Salesforce org's instance URL (record links), from its tokens; null once they are forgotten (disconnected). */
+  function instanceUrl(connectionId: string): string | null {
+    try {
+      return connections.tokens(connectionId).instanceUrl ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   r.get('/assets/run-live.js', (_req, res) => {
     res.set('Cache-Control', 'private, max-age=3600').type('text/javascript').send(RUN_LIVE_JS);
   });
@@ -47,7 +56,7 @@ export function runRoutes(r: Router, ctx: AdminContext): void {
     ctx.render(req, res, {
       title: `${crmName(conn.crm)} ${run.mode} run`,
       nav: 'connections',
-      body: runView({ run, conn, outcomes: runHistory.outcomeCounts(run.id), contacts, now: deps.clock.now(), csrf: ctx.session(req).csrf }),
+      body: runView({ run, conn: { ...conn, instanceUrl: conn.crm === 'salesforce' ? instanceUrl(conn.id) : null }, outcomes: runHistory.outcomeCounts(run.id), contacts, now: deps.clock.now(), csrf: ctx.session(req).csrf }),
     });
   });
 

@@ -52,15 +52,28 @@ export interface RunRow {
   waiting_until: number | null;
   /** Why a run ended early though it succeeded ("stopped at the monthly monitoring budget …"); null otherwise. */
   note: string | null;
+  /** Every wait for a provider's rate limit, oldest first (kept after the run: the run view lists them). */
+  waits: ProviderWait[];
 }
 
-type StoredRun = Omit<RunRow, 'checkpoint' | 'counts'> & { checkpoint_json: string | null; counts_json: string };
+/** One wait of a run for a provider's rate limit: from when, until when it was told to resume (epoch ms). */
+export interface ProviderWait {
+  provider: string;
+  from: number;
+  until: number;
+}
+
+/** A run keeps this many waits (the latest); a run throttled all night must not grow its row without bound. */
+export const MAX_RUN_WAITS = 200;
+
+type StoredRun = Omit<RunRow, 'checkpoint' | 'counts' | 'waits'> & { checkpoint_json: string | null; counts_json: string; waits_json: string | null };
 
 /** The one place a sync_runs row becomes a RunRow (both JSON columns are written only by this repository). */
 export function runFromRow(row: StoredRun): RunRow {
-  const { checkpoint_json, counts_json, ...rest } = row;
+  const { checkpoint_json, counts_json, waits_json, ...rest } = row;
   const counts = JSON.parse(counts_json) as Partial<RunCounts> | null;
-  return { ...rest, checkpoint: checkpoint_json === null ? null : (JSON.parse(checkpoint_json) as unknown), counts: { ...emptyCounts(), ...counts } };
+  const waits = waits_json ? (JSON.parse(waits_json) as ProviderWait[]) : [];
+  return { ...rest, checkpoint: checkpoint_json === null ? null : (JSON.parse(checkpoint_json) as unknown), counts: { ...emptyCounts(), ...counts }, waits };
 }
 
 export interface ScheduleRow {
@@ -91,6 +104,8 @@ export function createSyncRunsRepo(db: Db) {
     `SELECT COALESCE(SUM(json_extract(counts_json, '$.credits')), 0) AS credits FROM sync_runs WHERE connection_id = ? AND mode = ? AND created_at >= ?`,
   );
   const waiting = db.prepare('UPDATE sync_runs SET waiting_provider = ?, waiting_until = ? WHERE id = ?');
+  const waitsOf = db.prepare<[string], { waits_json: string | null }>('SELECT waits_json FROM sync_runs WHERE id = ?');
+  const saveWaits = db.prepare('UPDATE sync_runs SET waits_json = ? WHERE id = ?');
   const getState = db.prepare<[string, string], { value: string }>('SELECT value FROM sync_state WHERE connection_id = ? AND key = ?');
   const putState = db.prepare(
     'INSERT INTO sync_state (connection_id, key, value) VALUES (?, ?, ?) ON CONFLICT (connection_id, key) DO UPDATE SET value = excluded.value',
@@ -127,6 +142,21 @@ export function createSyncRunsRepo(db: Db) {
     /** The run waits for a provider's rate limit until `until` (epoch ms), or (null) no longer waits. */
     setWaiting(id: string, wait: { provider: string; until: number } | null): void {
       waiting.run(wait?.provider ?? null, wait?.until ?? null, id);
+    },
+    /**
+     * Records a wait in the run's history. A provider that tells the run again while it still waits (a longer
+     * window, another request of the same batch) extends the same wait rather than adding one.
+     */
+    addWait(id: string, wait: ProviderWait): void {
+      db.transaction(() => {
+        const row = waitsOf.get(id);
+        if (!row) return;
+        const waits = row.waits_json ? (JSON.parse(row.waits_json) as ProviderWait[]) : [];
+        const same = waits.findLast((w) => w.provider === wait.provider);
+        if (same && wait.from <= same.until) same.until = Math.max(same.until, wait.until);
+        else waits.push(wait);
+        saveWaits.run(JSON.stringify(waits.slice(-MAX_RUN_WAITS)), id);
+      }).immediate();
     },
     setNote(id: string, note: string | null): void {
       setNote.run(note, id);

@@ -52,6 +52,8 @@ function fmt(s: number): string {
 /** Short names users know the providers by. */
 const PROVIDER_LABELS: Record<string, string> = { peopledatalabs: 'PDL', apollo: 'Apollo', dataset: 'Dataset' };
 
+export const providerLabel = (provider: string): string => PROVIDER_LABELS[provider] ?? provider;
+
 /** "PDL rate limit, resumes in 23 s" for a run waiting on a provider; null when it is not (or no longer) waiting. */
 export function rateLimitNote(provider: string | null, until: number | null, now: number): string | null {
   if (!provider || until === null || until <= now) return null;

@@ -11,7 +11,7 @@ import { planWrites, type ConnectionSettings, type FieldChange, type Plan } from
 import { canonicalEmail, canonicalLinkedInUrl, companyKey } from '../enrichment/normalize.js';
 import { decideJobChange } from './job-change.js';
 import { guardsOf, type GuardSettings } from './guard-settings.js';
-import { mailboxKind } from './mailbox-guard.js';
+import { mailboxKind, type MailboxReason } from './mailbox-guard.js';
 import { compareNames } from './name-guard.js';
 
 export type SyncMode = 'new' | 'backfill' | 'job-changes';
@@ -70,6 +70,14 @@ export interface StartedEnrichment {
   todo: { contact: CrmContact; snapshot: SnapshotRow | undefined }[];
   outcomes: Promise<EnrichOutcome[]>;
 }
+
+/**
+ * What the dry run found: skipped by a guard before any lookup, or the lookup's outcome and the plan (null when
+ * nothing was found, or when the profile names someone else: then `nameMismatch` says who).
+ */
+export type PreviewOutcome =
+  | { skipped: MailboxReason }
+  | { skipped?: undefined; outcome: EnrichOutcome; plan: Plan | null; nameMismatch?: { crm: string | null; profile: string | null } };
 
 /** The fields to read for an object type: every mapped target. */
 export function mappedFields(settings: ConnectionSettings, objectType: ObjectType): string[] {
@@ -231,8 +239,7 @@ export function createPipeline(deps: PipelineDeps) {
         // Audited as a write that was not made (old = the record's name, new = the profile's), and charged as
         // enriched: the provider answered. The snapshot keeps what we knew, so the next run does not pay again
         // for the same stranger and job-change detection never compares against them.
-        const crmName = [e.contact.firstName, e.contact.lastName].filter(Boolean).join(' ') || e.contact.name;
-        const profileName = [e.profile.first_name, e.profile.last_name].filter(Boolean).join(' ') || e.profile.full_name;
+        const { crm: crmName, profile: profileName } = mismatchNames(e);
         record(conn, e.contact, [{ field: 'name', source: 'full_name', old: crmName, new: profileName }], opts, 'failed', 'name_mismatch: the profile found names someone else');
         notFound.push({ contact: e.contact, snapshot: e.snapshot });
         result(e.contact, 'skipped', { reason: 'name_mismatch', credits: e.credits, enriched: true });
@@ -298,9 +305,14 @@ export function createPipeline(deps: PipelineDeps) {
 
   /**
    * The dry run of the admin page: what one contact would get, writing nothing to the CRM or to our memory.
-   * The enrichment itself is a normal one (cache first, charged as usual).
+   * It applies the guards a run applies: a role or disposable mailbox is not looked up at all (nothing charged),
+   * and a profile naming someone else plans no write. The enrichment itself is a normal one (cache first, charged
+   * as usual).
    */
-  async function preview(conn: ConnectionContext, contact: CrmContact): Promise<{ outcome: EnrichOutcome; plan: Plan | null }> {
+  async function preview(conn: ConnectionContext, contact: CrmContact): Promise<PreviewOutcome> {
+    const guards = guardsOf(conn.settings);
+    const skipped = guardSkip(conn, contact, guards);
+    if (skipped) return { skipped };
     const outcome = await deps.enricher.enrich(
       enrichRequest(contact.email, linkedinOf(conn, contact)),
       { accountId: conn.accountId, monthlyLimit: conn.monthlyLimit(), connectionId: conn.id },
@@ -315,6 +327,7 @@ export function createPipeline(deps: PipelineDeps) {
       provider: body.source_provider,
       credits: body.credits_charged,
     };
+    if (guards.nameGuard && namesContradict(e)) return { outcome, plan: null, nameMismatch: mismatchNames(e) };
     const { plan } = planContact(conn, e, await conn.fields(contact.objectType), clock.now());
     return { outcome, plan };
   }
@@ -331,9 +344,22 @@ export function skipReason(conn: ConnectionContext, contact: CrmContact, snapsho
   if (mode !== 'job-changes' && snapshot) return 'already_enriched';
   const linkedin = linkedinOf(conn, contact);
   if (!contact.email && !linkedin) return 'no_email_or_linkedin';
+  return guardSkip(conn, contact, guards);
+}
+
+/** The guards that skip a contact before any provider call, shared by a run and the dry run. */
+function guardSkip(conn: ConnectionContext, contact: CrmContact, guards: GuardSettings): MailboxReason | null {
   // A role or throwaway mailbox is nobody's profile; a LinkedIn URL still names a person, so it is enriched.
-  if (!linkedin) return mailboxKind(contact.email, guards.roleMailboxes);
-  return null;
+  if (linkedinOf(conn, contact)) return null;
+  return mailboxKind(contact.email, guards.roleMailboxes);
+}
+
+/** The two names a name mismatch is about, as shown in the audit log and the dry run. */
+function mismatchNames(e: { contact: CrmContact; profile: Profile }): { crm: string | null; profile: string | null } {
+  return {
+    crm: [e.contact.firstName, e.contact.lastName].filter(Boolean).join(' ') || e.contact.name,
+    profile: [e.profile.first_name, e.profile.last_name].filter(Boolean).join(' ') || e.profile.full_name,
+  };
 }
 
 /** The record names somebody (first or last name) and the profile clearly names somebody else. */

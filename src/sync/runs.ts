@@ -116,6 +116,7 @@ export function createRunService(deps: RunServiceDeps) {
     const onWait = (w: { provider: string; resumesAt: number }) => {
       waited = true;
       runs.setWaiting(run.id, { provider: w.provider, until: w.resumesAt });
+      runs.addWait(run.id, { provider: w.provider, from: clock.now(), until: w.resumesAt });
     };
     const batch = {
       idempotencyKey: key,

@@ -74,7 +74,8 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
       expect(text).toContain('Account Manager at Globex Corporation');
       expect(text).toContain('Head of Sales at Initech LLC');
       expect(text).toContain('created');
-      expect(text).toContain(`owner ${fake.getContact(ids[i]!)!.properties.hubspot_owner_id}`);
+      const owner = fake.owners.find((o) => o.id === fake.getContact(ids[i]!)!.properties.hubspot_owner_id)!;
+      expect(text).toContain(`owner ${owner.firstName} ${owner.lastName} (${owner.email})`);
       const task = fake.tasks().find((x) => x.associations.some((a) => a.toObjectId === ids[i]))!;
       expect(text).toContain(task.id);
       expect(await row.getByRole('link', { name: new RegExp(`HubSpot contact ${ids[i]}`) }).getAttribute('href')).toBe(
@@ -116,7 +117,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^crm-enrich-job-changes-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
-    expect(lines[0]).toBe('detected_at,crm,portal_or_org,object_type,record_id,name,email,previous_company,previous_title,new_company,new_title,record_url,task_state,task_id,owner_id,run_id');
+    expect(lines[0]).toBe('detected_at,crm,portal_or_org,object_type,record_id,name,email,previous_company,previous_title,new_company,new_title,record_url,task_state,task_id,owner_id,owner_name,owner_email,run_id');
     expect(lines).toHaveLength(4);
     const first = lines.find((l) => l.includes(`,${ids[0]},`))!;
     expect(first).toContain(`hubspot,${fake.portalId},contact,${ids[0]},First0 Last0,${emails[0]},Globex Corporation,Account Manager,Initech LLC,Head of Sales,`);

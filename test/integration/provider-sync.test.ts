@@ -8,6 +8,7 @@ import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/in
 import { startProviderFake, type ProviderFake, type ProviderKind } from '../fakes/providers/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { hubspotEnv, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
+import { adminCookie } from '../helpers/admin.js';
 
 /** 24 contacts: 0–15 known to the provider by email, 16–19 only by LinkedIn URL (their email is unknown to it), 20–23 unknown. */
 const N = 24;
@@ -103,6 +104,19 @@ describe('a HubSpot backfill through a rate-limited PDL (fixed window, bulk)', (
     // The run said it was waiting for PDL, and no longer says so.
     expect(waits).toContain('peopledatalabs');
     expect(t.services.db.prepare('SELECT waiting_provider FROM sync_runs').pluck().all()).toEqual([null]);
+    // The finished run keeps its waits, and its page lists them under "Provider waits".
+    const run = t.services.repos.runs.recent(connectionId, 1)[0]!;
+    expect(run.waits.length).toBeGreaterThanOrEqual(1);
+    for (const w of run.waits) {
+      expect(w.provider).toBe('peopledatalabs');
+      expect(w.from).toBeGreaterThanOrEqual(run.started_at!);
+      expect(w.until).toBeGreaterThan(w.from);
+      expect(w.from).toBeLessThanOrEqual(run.finished_at!);
+    }
+    const page = await (await fetch(`${t.url}/admin/runs/${run.id}`, { headers: { cookie: await adminCookie(t) } })).text();
+    const section = /<section id="run-waits"[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+    expect(section).toContain('Provider waits');
+    expect((section.match(/<td>PDL<\/td>/g) ?? []).length).toBe(run.waits.length);
     // The LinkedIn-only contacts were sent with both identifiers and written back as found.
     const linkedinOnly = pdl.lookups.filter((l) => l['profile'] === `linkedin.com/in/${slug(KNOWN_BY_EMAIL)}`);
     expect(linkedinOnly).toEqual([{ email: email(KNOWN_BY_EMAIL), profile: `linkedin.com/in/${slug(KNOWN_BY_EMAIL)}` }]);

@@ -4,7 +4,8 @@ import { CREDITS_PER_FOUND, type Profile } from '../../enrichment/contract.js';
 import type { AuditRow, JobChangeRow, SnapshotRow } from '../../db/contacts.repo.js';
 import type { ChargeRow, RunRef } from '../../db/contact-history.repo.js';
 import { runIdOfKey } from '../../db/contact-history.repo.js';
-import type { CrmKind } from '../../../connectors/types.js';
+import type { CrmKind, CrmOwner } from '../../../connectors/types.js';
+import { ownerLabel } from './job-changes.js';
 import { adminPath, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { crmName, num, table } from './common.js';
@@ -24,7 +25,8 @@ export interface ContactRecord {
   runs: RunRef[];
   writes: (AuditRow & { policy: string | null })[];
   charges: ChargeRow[];
-  tasks: JobChangeRow[];
+  /** Job changes with their task owner as the CRM names them (null: the id is shown). */
+  tasks: (JobChangeRow & { owner: CrmOwner | null })[];
 }
 
 /** Scalar profile fields worth showing, in reading order. */
@@ -112,7 +114,7 @@ function recordBlock(r: ContactRecord): Html {
         (t) => html`<tr>
           <td>${time(t.detected_at)}</td>
           <td>${[t.previous_title, t.previous_company].filter(Boolean).join(' at ') || '—'} → ${[t.new_title, t.new_company].filter(Boolean).join(' at ') || '—'}</td>
-          <td>${t.task_state}${t.task_id ? html` <span class="mono">${t.task_id}</span>` : ''}</td><td>${t.owner_id ?? '—'}</td>
+          <td>${t.task_state}${t.task_id ? html` <span class="mono">${t.task_id}</span>` : ''}</td><td>${t.owner_id ? ownerLabel(t.owner_id, t.owner) : '—'}</td>
         </tr>`,
       ),
       { empty: 'No job change recorded, so no task.' },

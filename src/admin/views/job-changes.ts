@@ -1,6 +1,7 @@
 // The job-change inbox: who moved, from which role to which, when, the CRM record, the task and its owner;
 // filtered by connection, run and date, paginated, exportable as CSV.
 import type { InboxRow } from '../../db/job-changes.repo.js';
+import type { CrmOwner } from '../../../connectors/types.js';
 import { attr, html, time, type Html } from '../html.js';
 import { crmName, num, table } from './common.js';
 import { csvCell } from './credits.js';
@@ -19,6 +20,15 @@ export interface InboxQuery {
 export interface InboxItem extends InboxRow {
   /** The record in the CRM's own UI, when we can build it. */
   recordUrl: string | null;
+  /** The task owner as the CRM names them; null when it cannot (then the id is shown). */
+  owner: CrmOwner | null;
+}
+
+/** "Ava Owner (ava@example.com)", else the bare id: what the inbox, its CSV and the contact view call an owner. */
+export function ownerLabel(ownerId: string | null, owner: CrmOwner | null | undefined): Html {
+  if (!ownerId) return html`none`;
+  if (!owner || (!owner.name && !owner.email)) return html`<span class="mono">${ownerId}</span>`;
+  return html`<span title="owner id ${ownerId}">${owner.name ?? owner.email}${owner.name && owner.email ? html` (${owner.email})` : ''}</span>`;
 }
 
 /** The query string of the inbox for a filter (and a page), for links, the CSV button and the pager. */
@@ -44,10 +54,10 @@ const TASK_TEXT: Record<InboxRow['task_state'], string> = {
   skipped: 'off (tasks disabled)',
 };
 
-function taskCell(c: InboxRow): Html {
+function taskCell(c: InboxItem): Html {
   return html`<span class="badge ${c.task_state === 'created' ? 'succeeded' : c.task_state === 'failed' ? 'failed' : 'queued'}">${TASK_TEXT[c.task_state]}</span>
     ${c.task_id ? html`<br><span class="mono">${c.task_id}</span>` : ''}
-    <br><span class="muted">owner ${c.owner_id ?? 'none'}</span>
+    <br><span class="muted">owner ${ownerLabel(c.owner_id, c.owner)}</span>
     ${c.task_state === 'failed' && c.last_error ? html`<br><span class="muted">${c.last_error}</span>` : ''}`;
 }
 
@@ -111,13 +121,13 @@ export function inboxView(o: {
 /** RFC 4180 CSV of the filtered inbox; names, companies and titles come from CRMs and providers: every cell goes through csvCell. */
 export function inboxCsv(items: InboxItem[]): string {
   const head = ['detected_at', 'crm', 'portal_or_org', 'object_type', 'record_id', 'name', 'email', 'previous_company', 'previous_title',
-    'new_company', 'new_title', 'record_url', 'task_state', 'task_id', 'owner_id', 'run_id'];
+    'new_company', 'new_title', 'record_url', 'task_state', 'task_id', 'owner_id', 'owner_name', 'owner_email', 'run_id'];
   const lines = [head.join(',')];
   for (const c of items) {
     lines.push(
       [new Date(c.detected_at).toISOString(), c.crm, c.external_id, c.object_type, c.contact_id, c.contact_name ?? '', c.contact_email ?? '',
         c.previous_company ?? '', c.previous_title ?? '', c.new_company ?? '', c.new_title ?? '', c.recordUrl ?? '', c.task_state, c.task_id ?? '',
-        c.owner_id ?? '', c.run_id ?? ''].map(csvCell).join(','),
+        c.owner_id ?? '', c.owner?.name ?? '', c.owner?.email ?? '', c.run_id ?? ''].map(csvCell).join(','),
     );
   }
   return `${lines.join('\r\n')}\r\n`;

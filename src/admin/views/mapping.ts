@@ -26,6 +26,8 @@ export interface PreviewResult {
   contactId: string;
   /** Set when there is nothing to show but a sentence (no such record, not found, enrichment failed). */
   message?: string;
+  /** The guard that stops this record (role_mailbox, disposable_email, name_mismatch), as a run would report it. */
+  guard?: string;
   provider?: string;
   confidence?: number;
   credits: number;
@@ -112,6 +114,7 @@ function previewBlock(p: PreviewResult): Html {
     <p><strong>Nothing was written to the CRM.</strong>
       ${p.provider ? html`Profile from <strong>${p.provider}</strong>, confidence ${p.confidence ?? 0}.` : ''}
       ${p.credits ? html`This lookup charged ${p.credits} credits.` : ''}</p>
+    ${p.guard ? html`<p id="preview-guard"><strong>Skipped: <code>${p.guard}</code></strong></p>` : ''}
     ${p.message ? html`<p>${p.message}</p>` : ''}
     ${p.message
       ? ''

@@ -3,14 +3,17 @@
 import type { RunRow } from '../../db/sync-runs.repo.js';
 import type { RunContactOutcome, RunContactRow } from '../../db/run-history.repo.js';
 import type { RevertReport } from '../../sync/revert.js';
-import { rateLimitNote } from '../../lib/progress.js';
+import { providerLabel, rateLimitNote } from '../../lib/progress.js';
+import { recordUrl } from '../../sync/record-links.js';
+import type { CrmKind } from '../../../connectors/types.js';
 import { adminPath, html, time, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import { crmName, num, table } from './common.js';
 
 export interface RunViewData {
   run: RunRow;
-  conn: { id: string; crm: string; external_id: string };
+  /** `instanceUrl`: a Salesforce org's, from its tokens (null when unknown: its records are not linked). */
+  conn: { id: string; crm: string; external_id: string; instanceUrl?: string | null };
   outcomes: { outcome: RunContactOutcome; reason: string | null; n: number }[];
   contacts: Partial<Record<RunContactOutcome, RunContactRow[]>>;
   now: number;
@@ -29,14 +32,6 @@ export const OUTCOMES: RunContactOutcome[] = ['written', 'unchanged', 'not_found
 
 const live = (r: RunRow) => r.state === 'queued' || r.state === 'running';
 
-/** Where the CRM shows the record, when a URL can be built without a secret (HubSpot: portal id and record id). */
-export function recordUrl(conn: { crm: string; external_id: string }, objectType: string, id: string): string | null {
-  if (conn.crm === 'hubspot' && objectType === 'contact' && /^\d+$/.test(conn.external_id) && /^\d+$/.test(id)) {
-    return `https://app.hubspot.com/contacts/${conn.external_id}/record/0-1/${id}`;
-  }
-  return null;
-}
-
 /** What the JSON endpoint answers and the page script reads. */
 export function runProgress(run: RunRow, now: number) {
   return {
@@ -52,6 +47,24 @@ export function runProgress(run: RunRow, now: number) {
 
 function countCard(key: string, label: string, value: number | null): Html {
   return html`<li class="card"><span class="label">${label}</span><span class="value" data-count="${key}">${num(value)}</span></li>`;
+}
+
+/** "12 s", "3 min 5 s": how long a provider held the run. */
+function duration(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
+/** The run's past waits for providers' rate limits (the live note shows only the current one). */
+function waitsBlock(run: RunRow): Html {
+  return html`<section id="run-waits" aria-labelledby="run-waits-title"><h2 id="run-waits-title">Provider waits</h2>
+    <p class="hint">The run paused for a provider's rate limit; a wait never fails a contact nor charges for it.</p>
+    ${table(
+      'Provider waits of this run',
+      html`<th scope="col">Provider</th><th scope="col">Waited from</th><th scope="col">Until</th><th scope="col" class="num">For</th>`,
+      run.waits.map((w) => html`<tr><td>${providerLabel(w.provider)}</td><td>${time(w.from)}</td><td>${time(w.until)}</td><td class="num">${duration(w.until - w.from)}</td></tr>`),
+      { visibleCaption: false },
+    )}</section>`;
 }
 
 export function runView(d: RunViewData): Html {
@@ -91,6 +104,8 @@ export function runView(d: RunViewData): Html {
       )}`
     : ''}
 
+  ${run.waits.length && !live(run) ? waitsBlock(run) : ''}
+
   <h2>Contacts</h2>
   ${OUTCOMES.map((o) => {
     const rows = d.contacts[o] ?? [];
@@ -101,9 +116,9 @@ export function runView(d: RunViewData): Html {
         `${OUTCOME_LABEL[o]} contacts`,
         html`<th scope="col">Record</th><th scope="col">Email</th><th scope="col">Reason</th><th scope="col" class="num">Credits</th>`,
         rows.map((r) => {
-          const url = recordUrl(d.conn, r.object_type, r.contact_id);
+          const url = recordUrl(d.conn.crm as CrmKind, { externalId: d.conn.external_id, instanceUrl: d.conn.instanceUrl, objectType: r.object_type, id: r.contact_id });
           const label = `${r.object_type} ${r.contact_id}`;
-          return html`<tr><td>${url ? html`<a href="${url}" rel="noopener noreferrer" target="_blank">${label}</a>` : label}${r.job_change ? html` <span class="badge">job change</span>` : ''}</td>
+          return html`<tr><td>${url ? html`<a href="${url}" rel="noopener noreferrer" target="_blank" title="Opens the CRM">${label}</a>` : label}${r.job_change ? html` <span class="badge">job change</span>` : ''}</td>
             <td>${r.email ?? '—'}</td><td>${r.reason ?? ''}</td><td class="num">${num(r.credits)}</td></tr>`;
         }),
       )}
