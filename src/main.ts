@@ -159,6 +159,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       clientId: config.HUBSPOT_CLIENT_ID,
       clientSecret: config.HUBSPOT_CLIENT_SECRET,
       scopes: config.HUBSPOT_SCOPES,
+      optionalScopes: config.HUBSPOT_OPTIONAL_SCOPES,
       authorizeUrl: config.HUBSPOT_AUTHORIZE_URL,
       apiBaseUrl: config.HUBSPOT_API_BASE_URL,
       rateLimit: { max: config.HUBSPOT_RATE_LIMIT_PER_10S, windowMs: 10_000 },

@@ -17,6 +17,8 @@ export interface HubSpotConnectorOptions {
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   scopes: string;
+  /** Asked as `optional_scope` (granted when the portal has them); empty: none. */
+  optionalScopes?: string;
   authorizeUrl: string;
   apiBaseUrl: string;
   /** Per portal; default 100 per 10 s (public apps get 110, §5: keep a margin). */
@@ -43,6 +45,7 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector
     clientId: opts.clientId ?? '',
     clientSecret: opts.clientSecret ?? '',
     scopes: opts.scopes,
+    optionalScopes: opts.optionalScopes ?? '',
     authorizeUrl: opts.authorizeUrl,
     apiBaseUrl,
     timeoutMs,

@@ -12,6 +12,7 @@ export interface OAuthConfig {
   clientId: string;
   clientSecret: string;
   scopes: string;
+  optionalScopes?: string;
   authorizeUrl: string;
   apiBaseUrl: string;
   timeoutMs: number;
@@ -24,13 +25,18 @@ function oauthApi(basePath: string) {
   return new Client({ basePath }).oauth;
 }
 
-/** `scope` is space-separated with the spaces as %20 (§1.1); URLSearchParams would write '+'. */
-export function buildAuthorizeUrl(p: { authorizeUrl: string; clientId: string; scopes: string; redirectUri: string; state: string }): string {
-  const scope = p.scopes.split(/[\s,]+/).filter(Boolean).join(' ');
+/**
+ * `scope` (and `optional_scope`, only when there are optional scopes) are space-separated with the spaces as %20
+ * (§1.1); URLSearchParams would write '+'.
+ */
+export function buildAuthorizeUrl(p: { authorizeUrl: string; clientId: string; scopes: string; optionalScopes?: string; redirectUri: string; state: string }): string {
+  const list = (s: string | undefined) => (s ?? '').split(/[\s,]+/).filter(Boolean).join(' ');
+  const optional = list(p.optionalScopes);
   const query = [
     ['client_id', p.clientId],
     ['redirect_uri', p.redirectUri],
-    ['scope', scope],
+    ['scope', list(p.scopes)],
+    ...(optional ? [['optional_scope', optional]] : []),
     ['state', p.state],
   ]
     .map(([k, v]) => `${k}=${encodeURIComponent(v ?? '')}`)
@@ -60,7 +66,7 @@ function toTokenSet(raw: unknown, now: number, previous?: TokenSet): TokenSet {
 export function createOAuth(cfg: OAuthConfig) {
   return {
     authorizeUrl(p: { state: string; redirectUri: string }): string {
-      return buildAuthorizeUrl({ authorizeUrl: cfg.authorizeUrl, clientId: cfg.clientId, scopes: cfg.scopes, ...p });
+      return buildAuthorizeUrl({ authorizeUrl: cfg.authorizeUrl, clientId: cfg.clientId, scopes: cfg.scopes, optionalScopes: cfg.optionalScopes ?? '', ...p });
     },
 
     /** Code → tokens, then the token's portal (the token response itself carries no hub id in the SDK, §7.6). */

@@ -69,6 +69,7 @@ export const EnvSchema = z
       .trim()
       .min(1)
       .default('oauth crm.objects.contacts.read crm.objects.contacts.write crm.schemas.contacts.read crm.schemas.contacts.write'),
+    HUBSPOT_OPTIONAL_SCOPES: z.string().trim().default(''),
     HUBSPOT_AUTHORIZE_URL: url.default('https://app.hubspot.com/oauth/authorize'),
     HUBSPOT_API_BASE_URL: url.default('https://api.hubapi.com'),
     HUBSPOT_RATE_LIMIT_PER_10S: intFrom(1, 1000).default(100),

@@ -71,6 +71,7 @@ describe('OAuth', () => {
     expect(url).toContain(`scope=${SCOPES.split(' ').join('%20')}`);
     expect(url).toContain(`client_id=${fake.clientId}`);
     expect(url).toContain(`redirect_uri=${encodeURIComponent(REDIRECT)}`);
+    expect(new URL(url).searchParams.has('optional_scope')).toBe(false);
     const consent = await fetch(url, { redirect: 'manual' });
     const back = new URL(consent.headers.get('location') ?? '');
     expect(back.searchParams.get('state')).toBe('st8');
@@ -132,6 +133,13 @@ describe('OAuth', () => {
     expect(c.setupHint).toBe('set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET');
     expect(c.objectTypes).toEqual(['contact']);
     expect(() => c.authorizeUrl({ state: 's', redirectUri: REDIRECT })).toThrow(new NonRetryableError('not_configured', 'HubSpot is not configured: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET'));
+  });
+
+  it('when optional scopes are configured (owner names), then they go as optional_scope, %20-separated, beside the required ones', () => {
+    const c = createHubSpotConnector({ ...{ clientId: fake.clientId, clientSecret: fake.clientSecret }, scopes: SCOPES, optionalScopes: 'crm.objects.owners.read, sales-email-read', authorizeUrl: fake.authorizeUrl, apiBaseUrl: fake.url, log });
+    const url = c.authorizeUrl({ state: 's', redirectUri: REDIRECT });
+    expect(url).toContain('optional_scope=crm.objects.owners.read%20sales-email-read');
+    expect(new URL(url).searchParams.get('scope')).toBe(SCOPES);
   });
 });
 
