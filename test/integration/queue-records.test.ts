@@ -165,6 +165,7 @@ describe('leases', () => {
     expect(queue.get(a)).toMatchObject({ state: 'retry', attempts: 1, run_at: T0 + 1_001, last_error: 'worker lease expired', leased_by: null });
     expect(queue.get(b)).toMatchObject({ state: 'dead', attempts: 1, last_error: 'worker lease expired', finished_at: T0 + 1_001 });
     expect(attempts(a)).toEqual([{ attempt: 1, started: T0, finished: T0 + 1_001, outcome: 'lease_expired', error: 'worker lease expired' }]);
+    expect(attempts(b)).toEqual([{ attempt: 1, started: T0, finished: T0 + 1_001, outcome: 'lease_expired', error: 'worker lease expired' }]);
     expect(queue.reclaimExpired()).toBe(0);
   });
 
@@ -205,6 +206,23 @@ describe('leases', () => {
     expect(queue.get(a)).toMatchObject({ state: 'queued', attempts: 0, run_at: T0 + 7_000 });
     expect(attempts(a).map((x) => (x as { outcome: string }).outcome)).toEqual(['released', 'yielded']);
   });
+
+  it('when a retried job is given back, then the error of its last failed attempt stays visible', () => {
+    const { id } = queue.enqueue('contact.enrich', {}, { connectionId: 'c1' });
+    claim();
+    queue.fail(id, 'w1', { retry: true, free: true, reason: 'rate_limited', waitMs: 1 }, 'HTTP 429');
+    clock.advance(1);
+    claim();
+    queue.release(id, 'w1');
+    expect(queue.get(id)).toMatchObject({ state: 'queued', last_error: 'HTTP 429' });
+  });
+
+  it('when a job id does not exist, then finishing, failing or releasing it does nothing', () => {
+    queue.succeed(9_999, 'w1');
+    expect(queue.fail(9_999, 'w1', { retry: true, reason: 'x' }, 'boom')).toBeUndefined();
+    queue.release(9_999, 'w1');
+    expect(queue.counts()).toEqual({ queued: 0, running: 0, retry: 0, succeeded: 0, dead: 0 });
+  });
 });
 
 describe('claims', () => {
@@ -225,6 +243,10 @@ describe('claims', () => {
     expect(queue.get(a)!.state).toBe('queued');
     expect(queue.claim({ workerId: 'w2', leaseMs: 1_000, batchSize: () => 100, jobId: a })).toEqual([]);
     expect(queue.claim({ workerId: 'w2', leaseMs: 1_000, batchSize: () => 100, jobId: c })).toEqual([]); // not due yet
+    // ... even while another job is due: naming a job never claims it early.
+    queue.enqueue('sync.run', {});
+    expect(queue.claim({ workerId: 'w2', leaseMs: 1_000, batchSize: () => 100, jobId: c })).toEqual([]);
+    expect(queue.get(c)!.state).toBe('queued');
     expect(queue.claim({ workerId: 'w2', leaseMs: 1_000, batchSize: () => 100, jobId: 9_999 })).toEqual([]);
   });
 

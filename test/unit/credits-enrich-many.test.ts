@@ -203,6 +203,40 @@ describe('what a provider hit becomes', () => {
   });
 });
 
+describe('what a charge records and a cache hit answers', () => {
+  it('keeps the API key, the connection and the request id on the ledger row, so a support question finds its charge', async () => {
+    const s = setup();
+    await s.enricher.enrich({ email: 'ada@x.co' }, { accountId: s.accountId, monthlyLimit: 0, apiKeyId: 'key_1', connectionId: 'con_1', requestId: 'req-42' });
+    await s.enricher.enrich({ email: 'bob@x.co' }, { accountId: s.accountId, monthlyLimit: 0 });
+    expect(s.db.prepare('SELECT api_key_id AS k, connection_id AS c, request_id AS r FROM credit_ledger ORDER BY id').all()).toEqual([
+      { k: 'key_1', c: 'con_1', r: 'req-42' },
+      { k: null, c: null, r: null },
+    ]);
+  });
+
+  it('when a cache hit is answered, then its body and its JSON text are the same answer, with the stored profile', async () => {
+    const s = setup();
+    const ctx = { accountId: s.accountId, monthlyLimit: 0 };
+    const first = await s.enricher.enrich({ email: 'ada@x.co' }, ctx);
+    const hit = await s.enricher.enrich({ email: 'ada@x.co' }, ctx);
+    expect(hit.status === 200 && hit.body.cache_hit).toBe(true);
+    expect(hit.body).toEqual({ ...first.body, cache_hit: true, latency_ms: (hit.body as { latency_ms: number }).latency_ms });
+    expect(JSON.parse(hit.json!())).toEqual(hit.body);
+  });
+
+  it('names the configured providers only, and says whether any is configured', () => {
+    const s = setup();
+    const enricher = createEnricher({
+      providers: [{ name: 'off', configured: false, lookup: async () => ({ found: false }) }, { name: 'pdl', configured: true, lookup: async () => ({ found: false }) }],
+      cache: createProfileCacheRepo(s.db),
+      credits: createLedgerRepo(s.db),
+      clock: s.clock,
+      settings: SETTINGS,
+    });
+    expect([enricher.configured, enricher.activeProviders]).toEqual([true, ['pdl']]);
+  });
+});
+
 describe('metrics', () => {
   it('counts each recorded answer once by provider and outcome, the credits charged, and each provider call in seconds', async () => {
     const s = setup();
