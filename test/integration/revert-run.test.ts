@@ -243,7 +243,9 @@ for (const make of [hubspot, salesforce]) {
       expect((await t.services.revert.revert(runId, { tasks: true })).tasks).toEqual([]);
     });
 
-    it.runIf(make === salesforce)('when the CRM refuses one record, then its fields count as failed and a later revert puts them back', async () => {
+    // Salesforce only: its collections answer per record, so one refused record is a partial success to report (no
+    // skipped test on HubSpot: the case is simply not defined there).
+    if (make === salesforce) it('when the CRM refuses one record, then its fields count as failed and a later revert puts them back', async () => {
       importPeople(t, 13, { prefix: 'jc', company: () => 'Globex Corporation', title: (i) => (i >= 10 ? 'Team Lead' : 'Account Manager') });
       const runId = await run('job-changes');
       const mine = audit(runId, 'write').filter((w) => w.contact_id === ids[10] && w.status === 'written');
