@@ -137,7 +137,13 @@ const COUNTRY_INDEX: ReadonlyMap<string, string> = (() => {
  * to its last comma-separated part.
  */
 export function countryCode(country: string | null | undefined): string | null {
-  if (typeof country !== 'string') return null;
+  return typeof country === 'string' ? countryCodeMemo(country) : null;
+}
+
+// why memoised: folding a country spelling is dear next to a map lookup, and countries repeat across records.
+const countryCodeMemo = memoize(lookupCountry);
+
+function lookupCountry(country: string): string | null {
   const key = countryKey(country);
   if (!key) return null;
   const hit = COUNTRY_INDEX.get(key);

@@ -1,7 +1,7 @@
 // The shortcuts normalizeProfile takes for speed (the canonical-shape LinkedIn fast path, the memos) must never
 // change an answer: each is checked against the general path on many generated inputs.
 import { describe, expect, it } from 'vitest';
-import { canonicalLinkedInUrl, companyKey, parseLinkedInUrl, parseProfileDate } from '../../src/enrichment/normalize.js';
+import { canonicalLinkedInUrl, companyKey, countryCode, parseLinkedInUrl, parseProfileDate } from '../../src/enrichment/normalize.js';
 import { datasetRecord } from '../helpers/dataset-gen.js';
 
 // Deterministic pseudo-random source (mulberry32), so a failure reproduces.
@@ -16,7 +16,7 @@ function rng(seed: number): () => number {
 }
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
-const SLUG_CHARS = 'abcxyz019_-AZé%20.~';
+const SLUG_CHARS = [...'abcxyz019_-AZé%20.~'];
 const PREFIXES = [
   'https://www.linkedin.com/in/', 'http://www.linkedin.com/in/', 'https://linkedin.com/in/', 'www.linkedin.com/in/',
   'HTTPS://WWW.LINKEDIN.COM/in/', 'https://www.linkedin.com/IN/', 'https://de.linkedin.com/in/', 'https://www.linkedin.com/pub/',
@@ -75,5 +75,12 @@ describe('memoised helpers', () => {
     expect(parseProfileDate('2026-02-31')).toBeNull();
     expect(parseProfileDate(' 2024-02-29 ')).toBe(Date.UTC(2024, 1, 29) / 86_400_000);
     expect(parseProfileDate('2026-10')).toBe(Date.UTC(2026, 9, 1) / 86_400_000);
+  });
+
+  it('countryCode gives the same code on a repeat, full locations included', () => {
+    const inputs = ['United States', 'usa', 'U.S.A.', 'The Netherlands', 'St. Lucia', 'Austin, Texas, United States', 'Nowhere', '', 'de', 'DEU'];
+    const first = inputs.map((s) => countryCode(s));
+    expect(first).toEqual(['US', 'US', 'US', 'NL', 'LC', 'US', null, null, 'DE', 'DE']);
+    inputs.forEach((s, i) => expect(countryCode(s)).toBe(first[i]));
   });
 });
