@@ -468,12 +468,16 @@ function fullName(p: Profile): string | null {
   return joined || null;
 }
 
+// Whitespace that collapsing to single spaces would change: a run of two, or any whitespace other than a space.
+const NEEDS_COLLAPSE = /\s\s|[^\S ]/;
+
 function dedupeSkills(skills: readonly string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const raw of skills) {
     const skill = raw.trim();
-    const key = skill.toLowerCase().replace(/\s+/g, ' ');
+    const lower = skill.toLowerCase();
+    const key = NEEDS_COLLAPSE.test(lower) ? lower.replace(/\s+/g, ' ') : lower;
     if (!skill || seen.has(key)) continue;
     seen.add(key);
     out.push(skill);

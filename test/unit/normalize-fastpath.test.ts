@@ -1,7 +1,8 @@
 // The shortcuts normalizeProfile takes for speed (the canonical-shape LinkedIn fast path, the memos) must never
 // change an answer: each is checked against the general path on many generated inputs.
 import { describe, expect, it } from 'vitest';
-import { canonicalLinkedInUrl, companyKey, countryCode, parseLinkedInUrl, parseProfileDate } from '../../src/enrichment/normalize.js';
+import { emptyProfile } from '../../src/enrichment/contract.js';
+import { canonicalLinkedInUrl, companyKey, countryCode, normalizeProfile, parseLinkedInUrl, parseProfileDate } from '../../src/enrichment/normalize.js';
 import { datasetRecord } from '../helpers/dataset-gen.js';
 
 // Deterministic pseudo-random source (mulberry32), so a failure reproduces.
@@ -82,5 +83,29 @@ describe('memoised helpers', () => {
     const first = inputs.map((s) => countryCode(s));
     expect(first).toEqual(['US', 'US', 'US', 'NL', 'LC', 'US', null, null, 'DE', 'DE']);
     inputs.forEach((s, i) => expect(countryCode(s)).toBe(first[i]));
+  });
+});
+
+describe('skill de-duplication', () => {
+  it('treats skills as equal exactly when they match once lowercased with whitespace runs collapsed', () => {
+    const r = rng(3);
+    const parts = ['sales', 'Sales', 'CRM', 'b2b', ' ', '  ', '\t', '\u00a0', '\n', 'x'];
+    const skills = Array.from({ length: 3_000 }, () => Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(r, parts)).join(''));
+    const out = normalizeProfile({ ...emptyProfile(), skills }, { windowDays: 90, now: new Date('2026-12-01T00:00:00Z') }).skills;
+    // Reference: the rule written plainly.
+    const seen = new Set<string>();
+    const expected: string[] = [];
+    for (const raw of skills) {
+      const skill = raw.trim();
+      const key = skill.toLowerCase().replace(/\s+/g, ' ');
+      if (skill && !seen.has(key)) {
+        seen.add(key);
+        expected.push(skill);
+      }
+    }
+    expect(out).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(50);
+    // Some skills differ only in their whitespace, so collapsing decided part of the answer.
+    expect(new Set(skills.map((s) => s.trim().toLowerCase()).filter(Boolean)).size).toBeGreaterThan(expected.length);
   });
 });
