@@ -4,6 +4,24 @@ import { SENIORITY_LEVELS, type Experience, type Profile, type Seniority } from 
 import { EXTRA_COUNTRIES, ISO_COUNTRIES } from './countries.js';
 import { foldText, resolveSeniority } from './seniority.js';
 
+/**
+ * A pure string function with a bounded memo. A bulk import normalises hundreds of thousands of records whose
+ * employers, countries and dates repeat heavily; the memo is simply emptied when full (no LRU bookkeeping:
+ * the hot keys come back within a few records).
+ */
+function memoize<T>(fn: (s: string) => T, max = 20_000): (s: string) => T {
+  const memo = new Map<string, T>();
+  return (s) => {
+    let v = memo.get(s);
+    if (v === undefined && !memo.has(s)) {
+      v = fn(s);
+      if (memo.size >= max) memo.clear();
+      memo.set(s, v);
+    }
+    return v as T;
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Email
 // ---------------------------------------------------------------------------------------------------------
@@ -31,6 +49,10 @@ export function canonicalEmail(s: string): string | null {
 // linkedin.com, www., a country subdomain (de., uk., br.) or the mobile site.
 const LINKEDIN_HOST = /^(?:(?:www|m|mobile|[a-z]{2})\.)?linkedin\.com$/;
 const SLUG = /^[\p{L}\p{N}\p{M}_-]{1,100}$/u;
+// The canonical shape itself (what exports and our own results carry): an ASCII lowercase slug needs no
+// decoding, normalisation or lowercasing, so the URL parser is skipped. Anything else takes the full path.
+const CANONICAL_LINKEDIN = /^https:\/\/www\.linkedin\.com\/in\/([a-z0-9_-]{1,100})\/?$/;
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /**
  * Any form of a LinkedIn profile URL → `https://www.linkedin.com/in/<slug>` (slug percent-decoded and
@@ -42,7 +64,14 @@ export function canonicalLinkedInUrl(s: string): string | null {
   if (typeof s !== 'string') return null;
   const raw = s.trim();
   if (!raw) return null;
-  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : `https://${raw.replace(/^\/+/, '')}`;
+  const fast = CANONICAL_LINKEDIN.exec(raw);
+  if (fast) return `https://www.linkedin.com/in/${fast[1]}`;
+  return parseLinkedInUrl(raw);
+}
+
+/** The general path of canonicalLinkedInUrl (exported for the test that checks the fast path against it). */
+export function parseLinkedInUrl(raw: string): string | null {
+  const withScheme = HAS_SCHEME.test(raw) ? raw : `https://${raw.replace(/^\/+/, '')}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -108,7 +137,13 @@ const COUNTRY_INDEX: ReadonlyMap<string, string> = (() => {
  * to its last comma-separated part.
  */
 export function countryCode(country: string | null | undefined): string | null {
-  if (typeof country !== 'string') return null;
+  return typeof country === 'string' ? countryCodeMemo(country) : null;
+}
+
+// why memoised: folding a country spelling is dear next to a map lookup, and countries repeat across records.
+const countryCodeMemo = memoize(lookupCountry);
+
+function lookupCountry(country: string): string | null {
   const key = countryKey(country);
   if (!key) return null;
   const hit = COUNTRY_INDEX.get(key);
@@ -204,8 +239,16 @@ const DAY_MS = 86_400_000;
  * value can mean (`2026-10` → 2026-10-01, `2026` → 2026-01-01); null when empty or invalid.
  */
 export function parseProfileDate(s: string | null | undefined): number | null {
-  if (typeof s !== 'string') return null;
-  const m = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:T.*)?)?)?$/.exec(s.trim());
+  return typeof s === 'string' ? parseDateMemo(s) : null;
+}
+
+// why memoised: a record's dates are parsed for sorting and again for the job change, and month-precision dates
+// repeat across records.
+const parseDateMemo = memoize(parseDate);
+const PROFILE_DATE = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:T.*)?)?)?$/;
+
+function parseDate(s: string): number | null {
+  const m = PROFILE_DATE.exec(s.trim());
   if (!m) return null;
   const [year, month, day] = [Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)];
   const t = Date.UTC(year, month - 1, day);
@@ -215,7 +258,17 @@ export function parseProfileDate(s: string | null | undefined): number | null {
   return Math.floor(t / DAY_MS);
 }
 
-const isoDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const isoDays = new Map<number, string>();
+/** Day number → YYYY-MM-DD (memoised: the same start dates come back record after record). */
+function isoDay(day: number): string {
+  let iso = isoDays.get(day);
+  if (iso === undefined) {
+    iso = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (isoDays.size >= 20_000) isoDays.clear();
+    isoDays.set(day, iso);
+  }
+  return iso;
+}
 
 // Legal-form words that do not change who the employer is ("Acme Inc" = "Acme").
 const LEGAL_FORMS = new Set([
@@ -226,7 +279,14 @@ const LEGAL_FORMS = new Set([
 
 /** Employer identity for comparisons: folded, punctuation-free, without trailing legal forms. */
 export function companyKey(name: string | null | undefined): string {
-  const words = foldText(name ?? '')
+  return companyKeyMemo(name ?? '');
+}
+
+// why memoised: deriveJobChange compares every position's employer, and employers repeat across records.
+const companyKeyMemo = memoize(foldCompany);
+
+function foldCompany(name: string): string {
+  const words = foldText(name)
     .replace(/&/g, ' and ')
     .replace(/\./g, '')
     .split(/[^\p{L}\p{N}]+/u)
@@ -408,12 +468,16 @@ function fullName(p: Profile): string | null {
   return joined || null;
 }
 
+// Whitespace that collapsing to single spaces would change: a run of two, or any whitespace other than a space.
+const NEEDS_COLLAPSE = /\s\s|[^\S ]/;
+
 function dedupeSkills(skills: readonly string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const raw of skills) {
     const skill = raw.trim();
-    const key = skill.toLowerCase().replace(/\s+/g, ' ');
+    const lower = skill.toLowerCase();
+    const key = NEEDS_COLLAPSE.test(lower) ? lower.replace(/\s+/g, ' ') : lower;
     if (!skill || seen.has(key)) continue;
     seen.add(key);
     out.push(skill);
@@ -423,10 +487,12 @@ function dedupeSkills(skills: readonly string[]): string[] {
 
 /** Current first, then newest start first; unknown starts last; otherwise the provider's order (stable). */
 function sortExperience(experience: readonly Experience[]): Experience[] {
-  return experience
-    .map((e) => ({ ...e }))
-    .sort((a, b) => {
-      if (a.is_current !== b.is_current) return a.is_current ? -1 : 1;
-      return descNullsLast(parseProfileDate(a.start_date), parseProfileDate(b.start_date));
-    });
+  if (experience.length < 2) return experience.map((e) => ({ ...e }));
+  // why decorated: each start is parsed once, not once per comparison.
+  const keyed = experience.map((e) => ({ e: { ...e }, start: parseProfileDate(e.start_date) }));
+  keyed.sort((a, b) => {
+    if (a.e.is_current !== b.e.is_current) return a.e.is_current ? -1 : 1;
+    return descNullsLast(a.start, b.start);
+  });
+  return keyed.map((k) => k.e);
 }
