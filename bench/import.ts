@@ -11,6 +11,7 @@ import { mib, round, table } from './lib/stats.js';
 
 const mb = (bytes: number) => Math.round(bytes / 1e6);
 import { datasetLines } from '../test/helpers/dataset-gen.js';
+import { IMPORT_NODE_FLAGS } from '../bin/node-flags.mjs';
 
 async function writeDataset(file: string, records: number): Promise<number> {
   const out = createWriteStream(file);
@@ -46,7 +47,7 @@ export async function run(cfg: BenchConfig): Promise<Section> {
     // Two runs, each into a fresh database in a fresh process: the machine is shared, the better run is reported.
     for (let i = 0; i < cfg.import.runs; i++) {
       const db = join(dir, `run${i}.db`);
-      const c = await startChild('procs/import.ts', { cpu: 0, env: { DATABASE_PATH: db, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset' } });
+      const c = await startChild('procs/import.ts', { cpu: 0, execArgv: IMPORT_NODE_FLAGS, env: { DATABASE_PATH: db, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset' } });
       try {
         const r = await c.call<ImportRun>('importFile', { file });
         if (r.imported !== records) throw new Error(`import: ${r.imported} of ${records} records imported (${r.skipped} skipped)`);
