@@ -76,6 +76,20 @@ export interface QueueOptions {
 
 export type Queue = ReturnType<typeof createQueue>;
 
+/** The attempts a failure leaves counted: a free retry (a 429 wait, a lock) gives its attempt back. */
+function attemptsAfter(job: Pick<JobRow, 'attempts'>, decision: RetryDecision): number {
+  return decision.free ? job.attempts - 1 : job.attempts;
+}
+
+/**
+ * Whether `fail` will bury the job (dead) for this decision; false when it retries or parks it for re-authorisation.
+ * The one rule: a job handler that must act before its job dies (a run marking itself failed) asks here.
+ */
+export function willDie(job: Pick<JobRow, 'attempts' | 'max_attempts'>, decision: RetryDecision): boolean {
+  if (decision.reauth) return false;
+  return !decision.retry || attemptsAfter(job, decision) >= job.max_attempts;
+}
+
 export function createQueue(db: Db, opts: QueueOptions) {
   const { clock } = opts;
   const maxAttemptsDefault = opts.defaultMaxAttempts ?? 8;
@@ -227,8 +241,8 @@ export function createQueue(db: Db, opts: QueueOptions) {
             transition(job, 'queued', { attempts: job.attempts - 1, runAt: now + 60_000, error, outcome: 'reauth_needed' });
             return 'queued';
           }
-          const attempts = decision.free ? job.attempts - 1 : job.attempts;
-          if (!decision.retry || attempts >= job.max_attempts) {
+          const attempts = attemptsAfter(job, decision);
+          if (willDie(job, decision)) {
             transition(job, 'dead', { attempts, error, outcome: 'dead' });
             return 'dead';
           }

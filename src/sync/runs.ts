@@ -3,7 +3,7 @@
 // `sync.run` job that handles one page per claim, saves its checkpoint, and yields, so a restart resumes at the
 // page it was on and webhook jobs of the same connection are not starved by a long backfill.
 import { z } from 'zod';
-import type { JobRow, Queue } from '../jobs/queue.js';
+import { willDie, type JobRow, type Queue } from '../jobs/queue.js';
 import type { JobHandler, JobResult } from '../jobs/worker.js';
 import type { ContactsRepo } from '../db/contacts.repo.js';
 import { GUARD_REASONS, emptyCounts, type RunCounts, type RunRow, type SyncMode, type SyncRunsRepo } from '../db/sync-runs.repo.js';
@@ -244,7 +244,7 @@ export function createRunService(deps: RunServiceDeps) {
       } catch (err) {
         // The run fails with its job: after the last attempt, and at once when the queue will not retry (a missing
         // setting, a refused request) — else the run would stay queued while its job lies dead.
-        if (jobWillDie(job, err)) finishRun(run.id, 'failed', err instanceof Error ? err.message : String(err));
+        if (willDie(job, classifyError(err))) finishRun(run.id, 'failed', err instanceof Error ? err.message : String(err));
         return [{ id: job.id, outcome: 'failed', error: err }];
       }
     },
@@ -253,14 +253,6 @@ export function createRunService(deps: RunServiceDeps) {
   return { startRun, handler, dueSince };
 }
 export type RunService = ReturnType<typeof createRunService>;
-
-/** What queue.fail will decide for this failure: dead (true), or retried / parked for re-authorisation (false). */
-function jobWillDie(job: JobRow, err: unknown): boolean {
-  const d = classifyError(err);
-  if (d.reauth) return false;
-  const attempts = d.free ? job.attempts - 1 : job.attempts;
-  return !d.retry || attempts >= job.max_attempts;
-}
 
 /** Where a `new` run looks from, given the stored high-water mark (null = from the beginning). */
 export function newSince(stored: string | undefined): string | null {
