@@ -7,6 +7,7 @@ import type { JobListRow } from '../jobs/queue.js';
 import { monthStartUtc } from '../db/ledger.repo.js';
 import type { AdminDeps } from './deps.js';
 import { adminPath } from './html.js';
+import { crmName } from './views/common.js';
 
 /** Share of the monthly credit limit from which an account is listed (80 %). */
 export const CREDIT_WARN_SHARE = 0.8;
@@ -55,10 +56,8 @@ export interface AttentionInput {
   notificationFailures?: readonly NotificationFailure[];
 }
 
-const CRM = { hubspot: 'HubSpot', salesforce: 'Salesforce' } as const;
-
 export function connectionName(c: Pick<ConnectionRow, 'crm' | 'external_id'>): string {
-  return `${CRM[c.crm] ?? c.crm} ${c.external_id}`;
+  return `${crmName(c.crm)} ${c.external_id}`;
 }
 
 export function attentionItems(i: AttentionInput): AttentionItem[] {

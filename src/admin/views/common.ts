@@ -16,8 +16,10 @@ export function crmName(crm: string | null | undefined): string {
   return crm === 'hubspot' ? 'HubSpot' : crm === 'salesforce' ? 'Salesforce' : (crm ?? '—');
 }
 
-/** A table that scrolls sideways on a phone instead of breaking the layout. */
-/** `stack`: on a phone each row becomes a block (label: value) instead of a table that scrolls sideways. */
+/**
+ * A table that scrolls sideways on a phone instead of breaking the layout; with `stack`, each row becomes a block
+ * (label: value) on a phone instead.
+ */
 export function table(caption: string, head: Interpolation, rows: Interpolation, opts: { empty?: string; visibleCaption?: boolean; stack?: boolean } = {}): Html {
   const hasRows = Array.isArray(rows) ? rows.length > 0 : Boolean(rows);
   if (!hasRows) return html`<p class="muted">${opts.empty ?? 'Nothing yet.'}</p>`;
