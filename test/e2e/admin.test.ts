@@ -11,6 +11,7 @@ import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { POLL_TIMEOUT_MS } from '../helpers/wait.js';
 import { nextRun } from '../../src/sync/schedules.js';
 import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
+import { hubspotEnv } from '../helpers/crm.js';
 
 const CHROMIUM = findChromium();
 
@@ -40,10 +41,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin uses the admin pages in a 
         PUBLIC_URL: base,
         ENRICH_PROVIDERS: 'dataset',
         API_RATE_LIMIT_PER_MINUTE: '0',
-        HUBSPOT_CLIENT_ID: fake.clientId,
-        HUBSPOT_CLIENT_SECRET: fake.clientSecret,
-        HUBSPOT_AUTHORIZE_URL: fake.authorizeUrl,
-        HUBSPOT_API_BASE_URL: fake.url,
+        ...hubspotEnv(fake),
       },
     });
     t.importSample();

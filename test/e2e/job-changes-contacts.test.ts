@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, startService, type TestService } from '../helpers/service.js';
+import { startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { hubspotEnv, importJobChangeCohort, importThreeMoves, installCrm, runSync } from '../helpers/crm.js';
 import { CONTACT_ENRICH } from '../../src/sync/handlers.js';
-import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
+import { freePort, launchChromium, signIn, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
 
@@ -49,10 +49,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     browser = await launchChromium(CHROMIUM.found);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
-    await page.goto(`${base}/admin/login`);
-    await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${base}/admin`);
+    await signIn(page, base);
   });
 
   afterAll(async () => {
@@ -214,10 +211,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin reads the job-change inbox
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
     const p = await phone.newPage();
     try {
-      await p.goto(`${base}/admin/login`);
-      await p.getByLabel('Admin password').fill(ADMIN_PASSWORD);
-      await p.getByRole('button', { name: 'Log in' }).click();
-      await p.waitForURL(`${base}/admin`);
+      await signIn(p, base);
       for (const path of ['/admin/job-changes', `/admin/contacts?q=${encodeURIComponent(emails[0]!)}`, '/admin/test-enrichment', `/admin/connections/${encodeURIComponent(connectionId)}`]) {
         await p.goto(`${base}${path}`);
         const { scrollWidth, innerWidth } = await p.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));

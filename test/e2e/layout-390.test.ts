@@ -12,6 +12,7 @@ import { ADMIN_PASSWORD, post, startService, type TestService } from '../helpers
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
+import { hubspotEnv } from '../helpers/crm.js';
 
 const CHROMIUM = findChromium();
 export const PHONE = { width: 390, height: 844 };
@@ -115,10 +116,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when the admin pages are used on a 390 p
         PUBLIC_URL: base,
         ENRICH_PROVIDERS: 'dataset',
         API_RATE_LIMIT_PER_MINUTE: '0',
-        HUBSPOT_CLIENT_ID: fake.clientId,
-        HUBSPOT_CLIENT_SECRET: fake.clientSecret,
-        HUBSPOT_AUTHORIZE_URL: fake.authorizeUrl,
-        HUBSPOT_API_BASE_URL: fake.url,
+        ...hubspotEnv(fake),
       },
     });
     t.importSample();

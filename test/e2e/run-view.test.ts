@@ -4,11 +4,11 @@
 // Without Chromium the suite is skipped on a developer's machine and fails in CI (test/helpers/required.ts).
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, startService, type TestService } from '../helpers/service.js';
+import { startService, type TestService } from '../helpers/service.js';
 import { assertAvailable, findChromium, skipWithout } from '../helpers/required.js';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { hubspotEnv, importPeople, installCrm, runSync } from '../helpers/crm.js';
-import { freePort, launchChromium, ARTIFACTS } from '../helpers/browser.js';
+import { freePort, launchChromium, signIn, ARTIFACTS } from '../helpers/browser.js';
 
 const CHROMIUM = findChromium();
 
@@ -39,10 +39,7 @@ describe.skipIf(skipWithout(CHROMIUM))('when an admin opens a run in a browser',
     browser = await launchChromium(CHROMIUM.found);
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${base}/admin/login`);
-    await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${base}/admin`);
+    await signIn(page, base);
   });
 
   afterAll(async () => {

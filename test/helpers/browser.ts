@@ -4,7 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_PASSWORD } from './service.js';
 
 export const ARTIFACTS = fileURLToPath(new URL('../.artifacts/', import.meta.url));
 
@@ -25,4 +26,12 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** Signs in to the admin pages with the test password and waits for the dashboard. */
+export async function signIn(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/admin/login`);
+  await page.getByLabel('Admin password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/admin`);
 }
