@@ -26,9 +26,9 @@ function lists(): { roles: ReadonlySet<string>; disposable: ReadonlySet<string> 
 /** Why an email is not a person's own mailbox, or null. `extraRoles` are the connection's own role names. */
 export function mailboxKind(email: string | null, extraRoles: readonly string[] = []): MailboxReason | null {
   if (!email) return null;
-  const at = email.trim().toLowerCase().lastIndexOf('@');
-  if (at <= 0) return null;
   const addr = email.trim().toLowerCase();
+  const at = addr.lastIndexOf('@');
+  if (at <= 0) return null;
   const local = squash(addr.slice(0, at).replace(/\+.*$/, ''));
   const domain = addr.slice(at + 1).replace(/\.$/, '');
   const l = lists();
