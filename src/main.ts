@@ -4,6 +4,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/load.js';
+import { servedUrl } from './config/schema.js';
 import { openDb, type Db } from './db/open.js';
 import { createAccountsRepo } from './db/accounts.repo.js';
 import { createApiKeysRepo } from './db/api-keys.repo.js';
@@ -476,10 +477,12 @@ function announce(services: Services, url: string, generatedPassword: string | u
   // why OAuth and webhooks need PUBLIC_URL.
   const portless = new URL(config.PUBLIC_URL).port === '0';
   const base = portless ? url : config.PUBLIC_URL.replace(/\/+$/, '');
-  // One host: the public URL; the socket address only when it differs (a wildcard bind, a proxy in front).
+  // One host: the public URL; the socket address only when it names another place (a proxy in front, another port).
+  // 127.0.0.1 served as localhost is the same place (servedUrl, the default PUBLIC_URL's rule).
   const { hostname, port } = new URL(url);
+  const samePlace = [url, servedUrl(hostname, Number(port))].some((u) => new URL(u).origin === new URL(base).origin);
   const listening =
-    new URL(url).origin === new URL(base).origin ? '' : hostname === '0.0.0.0' || hostname === '[::]' ? ` (listening on every interface, port ${port})` : ` (listening on ${url})`;
+    samePlace ? '' : hostname === '0.0.0.0' || hostname === '[::]' ? ` (listening on every interface, port ${port})` : ` (listening on ${url})`;
   const crms = (['hubspot', 'salesforce'] as const).filter((c) => connectors[c].configured);
   const lines = [
     '',

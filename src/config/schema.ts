@@ -96,12 +96,15 @@ export const EnvSchema = z
   .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL ?? servedUrl(e.HOST, e.PORT) }));
 
 /**
- * The default PUBLIC_URL: the address actually served, so the admin page, the OAuth redirect and the session cookie
- * all name one host (a page opened on 127.0.0.1 whose OAuth callback said localhost lost its login on the way
- * back). A wildcard HOST (the Docker image's 0.0.0.0) is reached as localhost.
+ * The default PUBLIC_URL: the address actually served, under one name that the banner, the admin page, the OAuth
+ * redirect and the session cookie all use. The default HOST (127.0.0.1) and a wildcard HOST (the Docker image's
+ * 0.0.0.0) are reached as `localhost`, the documented default `http://localhost:$PORT`; any other HOST as itself.
+ * A page opened on another local name than this one gets a clear message at Connect (connectHostProblem).
  */
+const LOCALHOST_HOSTS = new Set(['127.0.0.1', '0.0.0.0', '::', '[::]']);
+
 export function servedUrl(host: string, port: number): string {
-  const h = host === '0.0.0.0' || host === '::' || host === '[::]' ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const h = LOCALHOST_HOSTS.has(host) ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `http://${h}:${port}`;
 }
 

@@ -67,6 +67,8 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
     const config = loadConfig({
       PORT: String(port),
       HOST: '127.0.0.1',
+      // One name for the demo's pages, callbacks and webhooks: the address it serves.
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       DATABASE_PATH: join(dir, 'crm-enrich-demo.db'),
       ENCRYPTION_KEY: generateEncryptionKey(),
       LOG_LEVEL: 'warn',

@@ -55,7 +55,7 @@ describe('crm-enrich sync (child process)', () => {
     ]);
     // The connection's own Outbound Message endpoint, on the CLI's PUBLIC_URL (unset here: the default).
     const secret = new URL(outboundUrl(t, connectionId)).pathname;
-    expect(rows[0]!['outbound_message_url']).toBe(`http://127.0.0.1:3000${secret}`);
+    expect(rows[0]!['outbound_message_url']).toBe(`http://localhost:3000${secret}`);
     expect(secret).toMatch(/^\/webhooks\/salesforce\/[A-Za-z0-9_-]{43}$/);
     const table = await cli(['connections', 'list']);
     expect(table.code).toBe(0);

@@ -90,20 +90,22 @@ describe('the first run', () => {
     port = await freePort();
     const r = await startServe({ DATABASE_PATH: dbPath, PORT: String(port) });
     const banner = r.stderr();
-    const base = `http://127.0.0.1:${port}`;
+    const base = `http://localhost:${port}`;
     password = /admin password: +(\S+)/.exec(banner)?.[1] ?? '';
     expect(password, banner).toMatch(/^\S{16,}$/);
     expect(banner).toContain(`crm-enrich is running on ${base}\n`);
     expect(banner).toContain(`admin page:        ${base}/admin`);
-    expect(banner).not.toContain('localhost');
+    expect(banner).not.toContain('127.0.0.1');
     expect(banner).toContain(`${base}/oauth/hubspot/callback`);
     expect(banner).toContain(`${base}/oauth/salesforce/callback`);
     expect(banner).toContain(`HubSpot webhooks:  ${base}/webhooks/hubspot`);
     expect(banner).toMatch(/CRMs configured: +none/);
     expect(banner).toContain('crm-enrich admin reset-password');
     expect(storedHash()).toMatch(/\S/);
-    await expect(loginAdmin(base, password)).resolves.toMatch(/^crm_enrich_admin=/);
-    await expect(loginAdmin(base, 'not-the-password')).rejects.toThrow(/admin login failed/);
+    // The tests reach the server on its socket address (nock lets 127.0.0.1 through, not the name localhost).
+    const socket = `http://127.0.0.1:${port}`;
+    await expect(loginAdmin(socket, password)).resolves.toMatch(/^crm_enrich_admin=/);
+    await expect(loginAdmin(socket, 'not-the-password')).rejects.toThrow(/admin login failed/);
     await stop(r.child, r.exit);
   });
 

@@ -11,8 +11,9 @@ import { connectHostProblem } from '../../src/admin/public-host.js';
 
 describe('the default PUBLIC_URL', () => {
   it('when PUBLIC_URL is unset, then it is the served host and port', () => {
-    expect(loadConfig({}).PUBLIC_URL).toBe('http://127.0.0.1:3000');
-    expect(loadConfig({ PORT: '4100' }).PUBLIC_URL).toBe('http://127.0.0.1:4100');
+    expect(loadConfig({}).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '4100' }).PUBLIC_URL).toBe('http://localhost:4100');
+    expect(loadConfig({ HOST: '10.1.2.3', PORT: '4100' }).PUBLIC_URL).toBe('http://10.1.2.3:4100');
     expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_URL: 'https://enrich.example.com', PORT: '8080' }).PUBLIC_URL).toBe('https://enrich.example.com');
   });
