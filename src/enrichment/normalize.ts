@@ -5,12 +5,12 @@ import { EXTRA_COUNTRIES, ISO_COUNTRIES } from './countries.js';
 import { foldText, resolveSeniority } from './seniority.js';
 
 /**
- * A pure function of a string or number, with a bounded memo. A bulk import normalises hundreds of thousands of records whose
+ * A pure string function with a bounded memo. A bulk import normalises hundreds of thousands of records whose
  * employers, countries and dates repeat heavily; the memo is simply emptied when full (no LRU bookkeeping:
  * the hot keys come back within a few records).
  */
-function memoize<K extends string | number, T>(fn: (k: K) => T, max = 20_000): (k: K) => T {
-  const memo = new Map<K, T>();
+function memoize<T>(fn: (s: string) => T, max = 20_000): (s: string) => T {
+  const memo = new Map<string, T>();
   return (s) => {
     let v = memo.get(s);
     if (v === undefined && !memo.has(s)) {
@@ -258,8 +258,17 @@ function parseDate(s: string): number | null {
   return Math.floor(t / DAY_MS);
 }
 
+const isoDays = new Map<number, string>();
 /** Day number → YYYY-MM-DD (memoised: the same start dates come back record after record). */
-const isoDay = memoize((day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10));
+function isoDay(day: number): string {
+  let iso = isoDays.get(day);
+  if (iso === undefined) {
+    iso = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (isoDays.size >= 20_000) isoDays.clear();
+    isoDays.set(day, iso);
+  }
+  return iso;
+}
 
 // Legal-form words that do not change who the employer is ("Acme Inc" = "Acme").
 const LEGAL_FORMS = new Set([
