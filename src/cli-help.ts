@@ -19,6 +19,15 @@ const HELP: Record<string, CommandHelp> = {
       'The first start prints a generated admin password once; `crm-enrich admin reset-password` prints a new one.',
     ],
   },
+  migrate: {
+    summary: 'Apply pending database migrations (SQLite, or PostgreSQL when DATABASE_URL is set) and report them.',
+    forms: ['migrate'],
+    examples: ['npx crm-enrich migrate', 'DATABASE_URL=postgres://crm@db.internal/crm_enrich npx crm-enrich migrate'],
+    notes: [
+      'Servers apply pending migrations at start too; several nodes starting at once take turns under a database lock.',
+      'Prints {"engine":"postgres","applied":["014_....sql"],"pending":0}.',
+    ],
+  },
   demo: {
     summary: 'Start the service with local stand-ins for HubSpot and Salesforce: both connected, contacts synced, a job change and its task.',
     forms: ['demo [--port <n>] [--data-dir <dir>]'],

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/load.js';
 import { helpFor, helpPointer, wantsHelp } from './cli-help.js';
 import type { Services } from './main.js';
-import { openDb } from './db/open.js';
+import { migrate, openDb, openPg, pendingMigrations } from './db/open.js';
 import { createDatasetRepo } from './db/dataset.repo.js';
 import { createProfileCacheRepo } from './db/cache.repo.js';
 import { importDatasetStream } from './enrichment/dataset-import.js';
@@ -43,6 +43,7 @@ const USAGE = `usage: crm-enrich <command>       (crm-enrich <command> --help: d
   sync <connection-id> --mode M --estimate
                                           {"contacts":N,"to_enrich":N,"max_credits":N}; enriches and charges nothing
   credits [--account <name>] [--since YYYY-MM-DD] [--json]
+  migrate                                 apply pending migrations (SQLite, or PostgreSQL with DATABASE_URL)
 ${RUNS_USAGE}`;
 
 const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -72,6 +73,7 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
     // A dataset import needs the database only. Not loading the server and the CRM connectors keeps the
     // process of a multi-gigabyte import small (about 60 MB less resident memory).
     if (command === 'dataset') return await datasetCommand(rest, loadConfig(), out);
+    if (command === 'migrate') return migrateCommand(rest, loadConfig(), out);
     // The demo builds its own configuration (its own data folder, the stand-in CRMs).
     if (command === 'demo') return await (await import('./demo/command.js')).demoCommand(rest, out);
     const handler = COMMANDS[command];
@@ -307,7 +309,9 @@ async function datasetCommand(args: string[], config: Config, out: Out): Promise
   const MB = 1_000_000;
   // NORMAL: a commit does not wait for the disk. A power cut may lose the last chunks; running the import again
   // (upserts) restores them, and the import is not slowed to the disk's fsync rate.
-  const db = openDb(config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH), { synchronous: 'NORMAL' });
+  const db = config.DATABASE_URL
+    ? openPg(config.DATABASE_URL)
+    : openDb(config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH), { synchronous: 'NORMAL' });
   try {
     const report = await importDatasetStream(fileChunks(file!), createDatasetRepo(db), {
       format,
@@ -319,6 +323,22 @@ async function datasetCommand(args: string[], config: Config, out: Out): Promise
     // The cache may hold answers the new data supersedes.
     if (report.imported > 0) createProfileCacheRepo(db).clear();
     out.stdout(`${JSON.stringify(report)}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** `migrate`: applies the pending migrations of the configured database (servers also do it at start). */
+function migrateCommand(args: string[], config: Config, out: Out): number {
+  if (args.length) throw new UsageError('migrate takes no arguments');
+  const engine = config.DATABASE_URL ? 'postgres' : 'sqlite';
+  const db = config.DATABASE_URL
+    ? openPg(config.DATABASE_URL, { migrate: false })
+    : openDb(config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH), { migrate: false });
+  try {
+    const applied = migrate(db);
+    out.stdout(`${JSON.stringify({ engine, applied, pending: pendingMigrations(db).length })}\n`);
     return 0;
   } finally {
     db.close();

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/load.js';
 import { servedUrl } from './config/schema.js';
-import { openDb, type Db } from './db/open.js';
+import { dialectOf, openDb, openPg, type Db } from './db/open.js';
 import { createAccountsRepo } from './db/accounts.repo.js';
 import { createApiKeysRepo } from './db/api-keys.repo.js';
 import { createProfileCacheRepo } from './db/cache.repo.js';
@@ -118,15 +118,16 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const clock = opts.clock ?? systemClock;
   const dbPath = config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH);
-  const db = openDb(dbPath);
-  // A second handle for the API's hot path: the same file, without a disk sync per request (see openDb).
-  const hotDb = dbPath === ':memory:' ? db : openDb(dbPath, { synchronous: 'NORMAL' });
+  const { db, hotDb } = openDatabases(config, dbPath);
+  // Short in-process memos on the API's hot path (API keys, cache entries; bounded staleness, see memo.ts): in the
+  // server, not in one-shot CLI handles.
+  const memoize = hotDb !== db || dialectOf(db) === 'postgres';
   const cipher = createCipher(loadEncryptionKey(config, dbPath, log));
   const metrics = createMetrics();
   const repos = {
     accounts: createAccountsRepo(db, clock),
-    apiKeys: createApiKeysRepo(hotDb, clock, { memoize: hotDb !== db }),
-    cache: createProfileCacheRepo(hotDb, { memoize: hotDb !== db }),
+    apiKeys: createApiKeysRepo(hotDb, clock, { memoize }),
+    cache: createProfileCacheRepo(hotDb, { memoize }),
     ledger: createLedgerRepo(hotDb),
     dataset: createDatasetRepo(db),
     settings: createSettingsRepo(db),
@@ -312,6 +313,31 @@ function buildProviders(
 }
 
 /** ENCRYPTION_KEY, else a key generated once next to the database (mode 0600). */
+/**
+ * The service's handles: PostgreSQL when DATABASE_URL is set (one connection: the process waits for each answer,
+ * so a second one would add nothing), else the SQLite file twice — the second handle serves the API's hot path
+ * without a disk sync per request (see openDb).
+ */
+function openDatabases(config: Config, dbPath: string): { db: Db; hotDb: Db } {
+  if (config.DATABASE_URL) {
+    const db = openPg(config.DATABASE_URL);
+    return { db, hotDb: db };
+  }
+  const db = openDb(dbPath);
+  return { db, hotDb: dbPath === ':memory:' ? db : openDb(dbPath, { synchronous: 'NORMAL' }) };
+}
+
+/** A database URL fit for a log line: the password never leaves the process. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 function loadEncryptionKey(config: Config, dbPath: string, log: Logger): Buffer {
   if (config.ENCRYPTION_KEY) return parseEncryptionKey(config.ENCRYPTION_KEY);
   if (dbPath === ':memory:') return parseEncryptionKey(generateEncryptionKey());
@@ -489,7 +515,7 @@ function announce(services: Services, url: string, generatedPassword: string | u
     `  crm-enrich is running on ${base}${listening}`,
     `  admin page:        ${base}/admin`,
     `  active providers:  ${enricher.activeProviders.length ? enricher.activeProviders.join(', ') : 'none (the enrichment API answers 503)'}`,
-    `  database:          ${config.DATABASE_PATH}`,
+    `  database:          ${config.DATABASE_URL ? `PostgreSQL ${redactUrl(config.DATABASE_URL)}` : config.DATABASE_PATH}`,
     `  CRMs configured:   ${crms.length ? crms.map((c) => (c === 'hubspot' ? 'HubSpot' : 'Salesforce')).join(', ') : 'none (set HUBSPOT_CLIENT_ID/SECRET or SALESFORCE_CLIENT_ID/SECRET to connect one)'}`,
   ];
   if (portless) lines.push('  PUBLIC_URL:        unset with PORT=0: set it (or a fixed PORT) before connecting a CRM or receiving webhooks');

@@ -34,6 +34,13 @@ export const EnvSchema = z
     HOST: z.string().trim().min(1).default('127.0.0.1'),
     PUBLIC_URL: url.optional(),
     DATABASE_PATH: z.string().trim().min(1).default('./data/crm-enrich.db'),
+    /** PostgreSQL instead of the SQLite file; its `options=-c search_path=<schema>` may pick a schema. */
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((s) => (s ? s : undefined))
+      .refine((s) => s === undefined || /^postgres(ql)?:\/\/[^\s]+$/i.test(s), 'must be a postgres:// URL'),
     ENCRYPTION_KEY: optionalSecret,
     ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -88,6 +95,11 @@ export const EnvSchema = z
     HTTP_MAX_CONNECTIONS: intFrom(0, 1_000_000).default(1_000),
     WORKER_CONCURRENCY: intFrom(1, 64).default(2),
     ENRICH_CONCURRENCY: intFrom(1, 64).default(8),
+  })
+  // Every node decrypts the tokens the others stored: a key file generated on one machine would strand the rest.
+  .refine((e) => !e.DATABASE_URL || !!e.ENCRYPTION_KEY, {
+    message: 'is required with DATABASE_URL: every node needs the same key (copy it from <db folder>/encryption.key when moving an install)',
+    path: ['ENCRYPTION_KEY'],
   })
   .refine((e) => e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_REQUEST_TIMEOUT_MS, {
     message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS',
