@@ -28,6 +28,15 @@ const HELP: Record<string, CommandHelp> = {
       'Prints {"engine":"postgres","applied":["014_....sql"],"pending":0}.',
     ],
   },
+  db: {
+    summary: 'Move an installation from its SQLite file to PostgreSQL.',
+    forms: ['db copy --to <postgres-url>'],
+    examples: ['npx crm-enrich db copy --to postgres://crm@db.internal:5432/crm_enrich'],
+    notes: [
+      'Stop the service first. Copies every table of DATABASE_PATH (connections, tokens still encrypted, ledger, cache, audit, queue) in one transaction, then compares the counts.',
+      'Refuses a target that already holds rows. Afterwards every node needs DATABASE_URL and the same ENCRYPTION_KEY (the key file beside the SQLite database, when none was set).',
+    ],
+  },
   demo: {
     summary: 'Start the service with local stand-ins for HubSpot and Salesforce: both connected, contacts synced, a job change and its task.',
     forms: ['demo [--port <n>] [--data-dir <dir>]'],

@@ -20,6 +20,7 @@ import { SYNC_MODES } from './sync/runs.js';
 import { ConnectionOpError } from './sync/connections.js';
 import type { SyncMode } from './db/sync-runs.repo.js';
 import { RUNS_USAGE, runsCommand } from './cli-runs.js';
+import { DB_USAGE, dbCommand } from './cli-db.js';
 
 import { CommandError, UsageError, type Out } from './cli-errors.js';
 
@@ -44,7 +45,7 @@ const USAGE = `usage: crm-enrich <command>       (crm-enrich <command> --help: d
                                           {"contacts":N,"to_enrich":N,"max_credits":N}; enriches and charges nothing
   credits [--account <name>] [--since YYYY-MM-DD] [--json]
   migrate                                 apply pending migrations (SQLite, or PostgreSQL with DATABASE_URL)
-${RUNS_USAGE}`;
+${DB_USAGE}${RUNS_USAGE}`;
 
 const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
@@ -74,6 +75,7 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
     // process of a multi-gigabyte import small (about 60 MB less resident memory).
     if (command === 'dataset') return await datasetCommand(rest, loadConfig(), out);
     if (command === 'migrate') return migrateCommand(rest, loadConfig(), out);
+    if (command === 'db') return dbCommand(rest, loadConfig(), out);
     // The demo builds its own configuration (its own data folder, the stand-in CRMs).
     if (command === 'demo') return await (await import('./demo/command.js')).demoCommand(rest, out);
     const handler = COMMANDS[command];

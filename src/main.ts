@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from './config/load.js';
 import { servedUrl } from './config/schema.js';
 import { dialectOf, openDb, openPg, type Db } from './db/open.js';
+import { redactUrl } from './db/url.js';
 import { createAccountsRepo } from './db/accounts.repo.js';
 import { createApiKeysRepo } from './db/api-keys.repo.js';
 import { createProfileCacheRepo } from './db/cache.repo.js';
@@ -325,17 +326,6 @@ function openDatabases(config: Config, dbPath: string): { db: Db; hotDb: Db } {
   }
   const db = openDb(dbPath);
   return { db, hotDb: dbPath === ':memory:' ? db : openDb(dbPath, { synchronous: 'NORMAL' }) };
-}
-
-/** A database URL fit for a log line: the password never leaves the process. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
 }
 
 function loadEncryptionKey(config: Config, dbPath: string, log: Logger): Buffer {
