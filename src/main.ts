@@ -396,7 +396,13 @@ export async function serve(
     enricher,
     rateLimiter,
     authenticate: (key) => repos.apiKeys.authenticate(key),
-    healthy: () => ping.get() !== undefined,
+    healthy: () => {
+      try {
+        return ping.get() !== undefined;
+      } catch {
+        return false; // the database is down or unreachable: 503, not a 500 with a stack
+      }
+    },
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
     metricsToken: config.METRICS_TOKEN,
     publicUrl: config.PUBLIC_URL,
