@@ -31,6 +31,8 @@ interface Column {
   type: 'integer' | 'real' | 'text' | 'blob' | 'numeric';
   notNull: boolean;
   default: string | null;
+  /** The engine numbers new rows: SQLite's INTEGER PRIMARY KEY (a rowid alias), PostgreSQL's identity column. */
+  autoId: boolean;
 }
 
 interface TableShape {
@@ -39,7 +41,7 @@ interface TableShape {
   primaryKey: string[];
   /** One entry per unique index or constraint other than the primary key: its columns (sorted), and whether partial. */
   unique: string[];
-  /** "cols -> target(cols) ON DELETE action". */
+  /** "cols -> target(cols) ON DELETE action ON UPDATE action". */
   foreignKeys: string[];
   /** Explicitly created indexes: "name (cols) [UNIQUE] [WHERE tokens]". */
   indexes: string[];
@@ -136,13 +138,13 @@ function sqliteSchema(db: Db): Schema {
         indexes.push(`${ix.name} (${cols.join(', ')})${ix.unique ? ' UNIQUE' : ''}${where ? ` WHERE ${exprTokens(where)}` : ''}`);
       }
     }
-    const fkRows = db.pragma(`foreign_key_list(${table})`) as { id: number; seq: number; table: string; from: string; to: string | null; on_delete: string }[];
+    const fkRows = db.pragma(`foreign_key_list(${table})`) as { id: number; seq: number; table: string; from: string; to: string | null; on_delete: string; on_update: string }[];
     const foreignKeys = [...new Set(fkRows.map((r) => r.id))].map((id) => {
       const parts = fkRows.filter((r) => r.id === id).sort((a, b) => a.seq - b.seq);
       const target = parts[0]!.table;
       const targetPk = (db.pragma(`table_info(${target})`) as { name: string; pk: number }[]).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
       const to = parts.map((p, i) => p.to ?? targetPk[i]);
-      return `(${parts.map((p) => p.from).join(', ')}) -> ${target}(${to.join(', ')}) ON DELETE ${parts[0]!.on_delete.toUpperCase()}`;
+      return `(${parts.map((p) => p.from).join(', ')}) -> ${target}(${to.join(', ')}) ON DELETE ${parts[0]!.on_delete.toUpperCase()} ON UPDATE ${parts[0]!.on_update.toUpperCase()}`;
     });
     schema[table] = {
       columns: info.map((c) => ({
@@ -152,6 +154,7 @@ function sqliteSchema(db: Db): Schema {
         // PostgreSQL never does, and no code stores such a NULL: a key column counts as NOT NULL on both.
         notNull: c.notnull === 1 || c.pk > 0,
         default: defaultText(c.dflt_value),
+        autoId: c.pk === 1 && primaryKey.length === 1 && c.type.toUpperCase() === 'INTEGER',
       })),
       primaryKey,
       unique: unique.sort(),
@@ -164,7 +167,7 @@ function sqliteSchema(db: Db): Schema {
   return schema;
 }
 
-const PG_DELETE_ACTIONS: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+const PG_FK_ACTIONS: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
 async function pgSchema(c: pg.Client): Promise<Schema> {
   const schema: Schema = {};
@@ -174,8 +177,8 @@ async function pgSchema(c: pg.Client): Promise<Schema> {
     )
   ).rows.map((r) => r.table_name);
   const columns = (
-    await c.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string; column_default: string | null }>(
-      `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+    await c.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string; column_default: string | null; is_identity: string }>(
+      `SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity FROM information_schema.columns
        WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`,
     )
   ).rows;
@@ -195,8 +198,8 @@ async function pgSchema(c: pg.Client): Promise<Schema> {
     )
   ).rows;
   const constraintRows = (
-    await c.query<{ table: string; contype: string; target: string | null; confdeltype: string; def: string; columns: string[]; target_columns: string[] | null }>(
-      `SELECT t.relname AS table, co.contype, r.relname AS target, co.confdeltype, pg_get_constraintdef(co.oid) AS def,
+    await c.query<{ table: string; contype: string; target: string | null; confdeltype: string; confupdtype: string; def: string; columns: string[]; target_columns: string[] | null }>(
+      `SELECT t.relname AS table, co.contype, r.relname AS target, co.confdeltype, co.confupdtype, pg_get_constraintdef(co.oid) AS def,
               (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY AS k(attnum, ord)
                  JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum) AS columns,
               (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(co.confkey) WITH ORDINALITY AS k(attnum, ord)
@@ -214,7 +217,7 @@ async function pgSchema(c: pg.Client): Promise<Schema> {
     schema[table] = {
       columns: columns
         .filter((r) => r.table_name === table)
-        .map((r) => ({ name: r.column_name, type: pgTypeClass(r.data_type), notNull: r.is_nullable === 'NO', default: defaultText(r.column_default) })),
+        .map((r) => ({ name: r.column_name, type: pgTypeClass(r.data_type), notNull: r.is_nullable === 'NO', default: defaultText(r.column_default), autoId: r.is_identity === 'YES' })),
       primaryKey: ixs.find((r) => r.primary)?.columns ?? [],
       unique: ixs
         .filter((r) => r.unique && !r.primary)
@@ -222,7 +225,7 @@ async function pgSchema(c: pg.Client): Promise<Schema> {
         .sort(),
       foreignKeys: cons
         .filter((r) => r.contype === 'f')
-        .map((r) => `(${r.columns.join(', ')}) -> ${r.target}(${(r.target_columns ?? []).join(', ')}) ON DELETE ${PG_DELETE_ACTIONS[r.confdeltype]}`)
+        .map((r) => `(${r.columns.join(', ')}) -> ${r.target}(${(r.target_columns ?? []).join(', ')}) ON DELETE ${PG_FK_ACTIONS[r.confdeltype]} ON UPDATE ${PG_FK_ACTIONS[r.confupdtype]}`)
         .sort(),
       indexes: ixs
         .filter((r) => !r.constraint_backed)
@@ -271,11 +274,11 @@ describe.skipIf(SKIP)('when every migration is applied to SQLite and its Postgre
     expect(Object.keys(postgres).sort()).toEqual(Object.keys(sqlite).sort());
   });
 
-  it('then each table has the same columns in the same order, with the same type class, NOT NULL and default', () => {
+  it('then each table has the same columns in the same order, with the same type class, NOT NULL, default and numbering', () => {
     expect(aspect(postgres, 'columns')).toEqual(aspect(sqlite, 'columns'));
   });
 
-  it('then each table has the same primary key, unique constraints and foreign keys (with their ON DELETE)', () => {
+  it('then each table has the same primary key, unique constraints and foreign keys (with their ON DELETE and ON UPDATE)', () => {
     expect(aspect(postgres, 'primaryKey', 'unique', 'foreignKeys')).toEqual(aspect(sqlite, 'primaryKey', 'unique', 'foreignKeys'));
   });
 
