@@ -26,6 +26,8 @@ export interface TestService {
   backend: Backend;
   /** On PostgreSQL: the DATABASE_URL of the service's fresh schema (dropped at close). */
   databaseUrl?: string;
+  /** The variables a child process (the CLI) needs to open the same store. */
+  storeEnv: Record<string, string>;
   apiKey(account?: string): string;
   importSample(): void;
   /** Every response the server sent so far (the contract check runs over them at close). */
@@ -98,6 +100,7 @@ export async function startService(o: StartOptions = {}): Promise<TestService> {
     dbPath,
     backend,
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    storeEnv: config.DATABASE_URL ? { DATABASE_PATH: dbPath, DATABASE_URL: config.DATABASE_URL, ENCRYPTION_KEY: config.ENCRYPTION_KEY! } : { DATABASE_PATH: dbPath },
     apiKey(account = 'test') {
       const acc = services.repos.accounts.ensure(account);
       return services.repos.apiKeys.create(acc.id).key;
