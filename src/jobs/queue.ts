@@ -95,7 +95,7 @@ export function createQueue(db: Db, opts: QueueOptions) {
   const maxAttemptsDefault = opts.defaultMaxAttempts ?? 8;
   const backoff = opts.backoff ?? { baseMs: 2_000, maxMs: 30 * 60_000 };
 
-  // RETURNING id, not lastInsertRowid (portable); no row when the dedupe key already exists.
+  // RETURNING id (portable: the PostgreSQL facade reports no inserted rowid); no row when the dedupe key already exists.
   const insert = db.prepare<unknown[], { id: number }>(
     `INSERT INTO jobs (name, connection_id, dedupe_key, payload_json, state, attempts, max_attempts, run_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
