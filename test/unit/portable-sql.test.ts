@@ -1,4 +1,4 @@
-// Every SQL statement in src/ runs on SQLite and on PostgreSQL (see docs/architecture.md): this static check reads
+// Every SQL statement in src/ runs on SQLite and on PostgreSQL (DATABASE_URL=postgres://…): this static check reads
 // the text passed to `.prepare(…)` and `.exec(…)` in src/**/*.ts (through the TypeScript parser, so comments and
 // regular expressions are never mistaken for SQL) and fails on constructs only one of the two accepts.
 import { readdirSync, readFileSync } from 'node:fs';
