@@ -48,7 +48,7 @@ function textOf(node: ts.Expression, consts: Map<string, ts.Expression>, depth =
 
 const SQL_START = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|PRAGMA|BEGIN|COMMIT|ROLLBACK|REPLACE|VACUUM|ANALYZE)\b/i;
 
-/** The statements of one source text (exported shape for the self-test below). */
+/** The statements of one source text (the self-test below feeds it a made-up one). */
 function statementsOf(file: string, source: string): Statement[] {
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
   const consts = new Map<string, ts.Expression>();
