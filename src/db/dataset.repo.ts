@@ -13,6 +13,14 @@ import { Profile } from '../enrichment/contract.js';
  */
 const IMPORT_CHECKPOINT_PAGES = 10_000;
 
+/**
+ * Whether `db` is a better-sqlite3 handle (it has `pragma` and the `memory` flag); the PostgreSQL facade has neither.
+ * dialect: stands in for dialectOf(db) === 'sqlite' (src/db/open.ts).
+ */
+export function isSqlite(db: Db): boolean {
+  return 'pragma' in db && (db as { memory?: unknown }).memory !== undefined;
+}
+
 export function createDatasetRepo(db: Db) {
   const byEmail = db.prepare<[string], { profile_json: string; confidence: number }>('SELECT profile_json, confidence FROM dataset_profiles WHERE email = ?');
   const byLinkedIn = db.prepare<[string], { profile_json: string; confidence: number }>(
@@ -34,7 +42,7 @@ export function createDatasetRepo(db: Db) {
   };
 
   type Found = { profile: Profile; confidence: number };
-  /** One `IN (…)` query per chunk (SQLite allows 32,766 bound values; a batch is far below that). */
+  /** One `IN (…)` query per non-empty chunk (SQLite allows 32,766 bound values, PostgreSQL 65,535; a batch is far below that). */
   const findIn = (column: 'email' | 'linkedin_url', values: readonly string[]): Map<string, Found> => {
     const found = new Map<string, Found>();
     const unique = [...new Set(values)];
@@ -79,6 +87,8 @@ export function createDatasetRepo(db: Db) {
     },
     /** Runs a whole streamed import with checkpoints IMPORT_CHECKPOINT_PAGES apart, then restores the setting. */
     async bulk<T>(run: () => Promise<T>): Promise<T> {
+      // dialect: WAL checkpoint tuning exists on SQLite only; PostgreSQL runs the import as it is.
+      if (!isSqlite(db)) return run();
       const pages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
       db.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
       try {
