@@ -1,6 +1,6 @@
 // The local dataset provider's storage: profiles imported by `crm-enrich dataset import`, keyed by canonical
 // email and LinkedIn URL (either may be absent, not both).
-import type { Db } from './open.js';
+import { dialectOf, type Db } from './db.js';
 import type { DatasetStore } from '../enrichment/ports.js';
 import type { DatasetRow } from '../enrichment/dataset-import.js';
 import { Profile } from '../enrichment/contract.js';
@@ -12,14 +12,6 @@ import { Profile } from '../enrichment/contract.js';
  * WAL file merely grows to ~40 MB before it is copied back.
  */
 const IMPORT_CHECKPOINT_PAGES = 10_000;
-
-/**
- * Whether `db` is a better-sqlite3 handle (it has `pragma` and the `memory` flag); the PostgreSQL facade has neither.
- * dialect: stands in for dialectOf(db) === 'sqlite' (src/db/open.ts).
- */
-export function isSqlite(db: Db): boolean {
-  return 'pragma' in db && (db as { memory?: unknown }).memory !== undefined;
-}
 
 export function createDatasetRepo(db: Db) {
   const byEmail = db.prepare<[string], { profile_json: string; confidence: number }>('SELECT profile_json, confidence FROM dataset_profiles WHERE email = ?');
@@ -88,7 +80,7 @@ export function createDatasetRepo(db: Db) {
     /** Runs a whole streamed import with checkpoints IMPORT_CHECKPOINT_PAGES apart, then restores the setting. */
     async bulk<T>(run: () => Promise<T>): Promise<T> {
       // dialect: WAL checkpoint tuning exists on SQLite only; PostgreSQL runs the import as it is.
-      if (!isSqlite(db)) return run();
+      if (dialectOf(db) !== 'sqlite') return run();
       const pages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
       db.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
       try {

@@ -12,7 +12,8 @@ import { createAdminRepo } from '../../src/db/admin.repo.js';
 import { createLedgerRepo, utcDayOf } from '../../src/db/ledger.repo.js';
 import { createJobChangesRepo } from '../../src/db/job-changes.repo.js';
 import { createSyncRunsRepo, emptyCounts } from '../../src/db/sync-runs.repo.js';
-import { createDatasetRepo, isSqlite } from '../../src/db/dataset.repo.js';
+import { createDatasetRepo } from '../../src/db/dataset.repo.js';
+import { dialectOf } from '../../src/db/db.js';
 import { createQueue } from '../../src/jobs/queue.js';
 import type { Db } from '../../src/db/open.js';
 
@@ -142,11 +143,11 @@ describe('repositories on portable SQL', () => {
     expect(queue.get(first.id)).toMatchObject({ state: 'retry', last_error: 'boom', lease_until: null });
   });
 
-  it('when the handle is better-sqlite3, then isSqlite says so; a handle without pragma is not SQLite', async () => {
+  it('when the handle is better-sqlite3, then its dialect is sqlite; on a PostgreSQL handle the import tunes no pragma', async () => {
     const { db } = setup();
-    expect(isSqlite(db)).toBe(true);
-    const facade = { prepare: db.prepare.bind(db), exec: db.exec.bind(db), transaction: db.transaction.bind(db) } as unknown as Db;
-    expect(isSqlite(facade)).toBe(false);
+    expect(dialectOf(db)).toBe('sqlite');
+    const facade = { dialect: 'postgres', prepare: db.prepare.bind(db), exec: db.exec.bind(db), transaction: db.transaction.bind(db), pragma: () => { throw new Error('no pragma here'); } } as unknown as Db;
+    expect(dialectOf(facade)).toBe('postgres');
     // The import runs without checkpoint tuning there.
     await expect(createDatasetRepo(facade).bulk(async () => 'done')).resolves.toBe('done');
   });

@@ -1,11 +1,7 @@
 // Every statement the repositories and the queue prepare, checked by PostgreSQL itself: each is PREPAREd (parsed,
 // names resolved, every ? typed) in a fresh schema built from the PostgreSQL twins of the migrations, and each
 // SELECT is run once to see its column types — a SUM left as NUMERIC would reach the code as a string.
-// Skipped when PostgreSQL (TEST_DATABASE_URL, default 127.0.0.1:5432) or the twins (src/db/migrations/postgres)
-// are not there.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+// Without PostgreSQL (TEST_DATABASE_URL) it is skipped with one line, or fails in CI (test/helpers/required.ts).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open.js';
@@ -29,8 +25,11 @@ import { createProviderWindowsRepo } from '../../src/db/provider-windows.repo.js
 import { createJobChangesRepo } from '../../src/db/job-changes.repo.js';
 import { createQueue } from '../../src/jobs/queue.js';
 
-const PG_MIGRATIONS = join(import.meta.dirname, '..', '..', 'src', 'db', 'migrations', 'postgres');
-const URL = process.env.TEST_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
+import { translate } from '../../src/db/pg/translate.js';
+import { findPostgres, freshSchema, migratePg, type FreshSchema } from '../helpers/pg.js';
+import { assertAvailable, skipWithout } from '../helpers/required.js';
+
+const postgres = findPostgres();
 
 /** A Db that records the SQL it is asked to prepare or exec and runs nothing. */
 function recordingDb(): { db: Db; sqls: string[] } {
@@ -77,48 +76,32 @@ function allStatements(): string[] {
   return sqls;
 }
 
-/** ? -> $1, $2, … outside '…' literals (what the PostgreSQL facade does). */
+/** The text the PostgreSQL engine sends ($1, $2... for ? and @name). */
 function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/'(?:[^']|'')*'|\?/g, (m) => (m === '?' ? `$${++n}` : m));
+  return translate(sql).text;
 }
 
 // NUMERIC, REAL, DOUBLE PRECISION: node-pg returns NUMERIC as a string, and the code expects integers.
 const NOT_INTEGER_TYPES = new Set([1700, 700, 701]);
 
-describe('every statement on PostgreSQL', () => {
-  let client: pg.Client | undefined;
-  let why = '';
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+describe.skipIf(skipWithout(postgres))('every statement on PostgreSQL', () => {
+  let client: pg.Client;
+  let fresh: FreshSchema;
 
   beforeAll(async () => {
-    if (!existsSync(PG_MIGRATIONS)) {
-      why = 'no src/db/migrations/postgres';
-      return;
-    }
-    const c = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 2_000 });
-    try {
-      await c.connect();
-    } catch (e) {
-      why = `PostgreSQL not reachable: ${(e as Error).message}`;
-      return;
-    }
-    client = c;
-    await c.query(`CREATE SCHEMA ${schema}`);
-    await c.query(`SET search_path TO ${schema}`);
-    for (const f of readdirSync(PG_MIGRATIONS).filter((n) => /^\d{3}_[a-z0-9_]+\.sql$/.test(n)).sort()) {
-      await c.query(readFileSync(join(PG_MIGRATIONS, f), 'utf8'));
-    }
+    assertAvailable(postgres);
+    fresh = await freshSchema('statements');
+    await migratePg(fresh.url);
+    client = new pg.Client({ connectionString: fresh.url });
+    await client.connect();
   });
 
   afterAll(async () => {
-    if (!client) return;
-    await client.query(`DROP SCHEMA ${schema} CASCADE`);
-    await client.end();
+    await client?.end();
+    await fresh?.drop();
   });
 
-  it('when each statement is prepared and each SELECT run, then PostgreSQL accepts it and answers integers, not NUMERIC', async (ctx) => {
-    if (!client) return ctx.skip(why);
+  it('when each statement is prepared and each SELECT run, then PostgreSQL accepts it and answers integers, not NUMERIC', async () => {
     const c = client;
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(100);

@@ -142,7 +142,15 @@ function violations(sql: string): string[] {
   return RULES.filter((r) => r.test(bare)).map((r) => `${r.name} (write: ${r.fix})`);
 }
 
-const statements = tsFiles(SRC).flatMap((f) => statementsOf(relative(ROOT, f), readFileSync(f, 'utf8')));
+/**
+ * Files whose every statement is meant for one named engine: `db copy` reads SQLite's catalog (sqlite_master,
+ * pragma_table_info) and writes PostgreSQL's (setval, quoted identifiers). The engine tests run them instead.
+ */
+const ONE_ENGINE = new Set(['src/db/copy.ts']);
+
+const statements = tsFiles(SRC)
+  .flatMap((f) => statementsOf(relative(ROOT, f), readFileSync(f, 'utf8')))
+  .filter((s) => !ONE_ENGINE.has(s.file));
 
 describe('portable SQL in src/', () => {
   it('when the sources are scanned, then the statements of every repository and the queue are found', () => {
