@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openDb, openPg, type Db } from '../../src/db/open.js';
 import { findPostgres, freshSchema, type FreshSchema } from './pg.js';
 import { assertAvailable, skipWithout } from './required.js';
@@ -25,13 +25,17 @@ export function skipPostgres(): boolean {
 
 /**
  * Declares the suite `fn` once per engine, named `name [sqlite]` and `name [postgres]`. The PostgreSQL half is
- * skipped (one line for the file) without PostgreSQL, and fails in its beforeAll when PostgreSQL is required.
+ * skipped (one line for the file) without PostgreSQL; when PostgreSQL is required but missing, the half is one
+ * failing test that says why (its own hooks would only add errors about a service that never started).
  */
 export function describeEachBackend(name: string, fn: (backend: Backend) => void): void {
   for (const backend of BACKENDS) {
     const skip = backend === 'postgres' && skipPostgres();
     describe.skipIf(skip)(`${name} [${backend}]`, () => {
-      if (backend === 'postgres') beforeAll(() => assertAvailable(findPostgres()));
+      if (backend === 'postgres' && !findPostgres().found) {
+        it('when PostgreSQL is required, then it must answer at TEST_DATABASE_URL', () => assertAvailable(findPostgres()));
+        return;
+      }
       fn(backend);
     });
   }
