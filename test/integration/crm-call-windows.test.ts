@@ -1,6 +1,10 @@
 // The CRM call limits shared through the database: two handles on one SQLite file play two service nodes calling
 // one HubSpot portal and one Salesforce org. Time is a fake epoch-ms clock passed to every take.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHubSpotConnector } from '../../connectors/hubspot/index.js';
+import type { TokenSet, TokenStore } from '../../connectors/types.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startHubSpotFake } from '../fakes/hubspot/index.js';
 import { SharedWindowLimiter, type Slot } from '../../connectors/hubspot/limiter.js';
 import { ApiBudget } from '../../connectors/salesforce/client.js';
 import { createApiUsageRepo, createCallWindowsRepo } from '../../src/db/call-windows.repo.js';
@@ -100,6 +104,51 @@ describe('shared HubSpot call windows', () => {
     const failing = { take: () => { throw new Error('database is locked'); }, release: () => {}, pause: () => {} };
     const l = new SharedWindowLimiter({ store: failing, key: 'k', max: 1, windowMs: 1_000, holdMs: 2_000 });
     await expect(l.acquire()).rejects.toThrow('database is locked');
+  });
+});
+
+describe('two HubSpot connectors (two nodes) on one database', () => {
+  const log = createLogger({ level: 'silent' });
+  const memoryTokens = (initial: TokenSet): TokenStore => {
+    let current = initial;
+    return {
+      load: () => current,
+      save: (t) => {
+        current = t;
+      },
+      withRefreshLock: async (refresh) => (current = await refresh(current)),
+    };
+  };
+
+  it('when both fire calls at one portal at once, then HubSpot never sees more than the limit in any window and answers no 429', async () => {
+    // HubSpot's fake enforces 20 per 500 ms, as each node is configured: without sharing, the two nodes would send 40.
+    const fake = await startHubSpotFake({ rateLimit: { max: 20, windowMs: 500 } });
+    afterAll(() => fake.close());
+    const node = (store: ReturnType<typeof createCallWindowsRepo>) =>
+      createHubSpotConnector({
+        clientId: fake.clientId,
+        clientSecret: fake.clientSecret,
+        scopes: 'oauth crm.objects.contacts.read',
+        authorizeUrl: fake.authorizeUrl,
+        apiBaseUrl: fake.url,
+        log,
+        rateLimit: { max: 20, windowMs: 500 },
+        callWindows: store,
+      });
+    const a = node(nodeA);
+    const b = node(nodeB);
+    const redirect = 'http://localhost:3000/oauth/hubspot/callback';
+    const installed = await a.exchangeCode({ code: fake.issueAuthCode(redirect), redirectUri: redirect });
+    const handle = (id: string) => ({ id, externalId: installed.externalId, userId: installed.userId, tokens: memoryTokens(installed.tokens) });
+    const sa = a.session(handle('c1'));
+    const sb = b.session(handle('c2'));
+    const [c] = fake.addContacts(1);
+    fake.resetRequests();
+    const reads = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? sb : sa).read('contact', [c!.id], [])));
+    expect(reads.every((r) => r.length === 1)).toBe(true);
+    expect(fake.requests.filter((r) => r.kind === 'api')).toHaveLength(102); // 100 reads + one describe per session
+    expect(fake.maxRequestsInWindow(500)).toBeLessThanOrEqual(20);
+    expect(fake.requests.some((r) => r.status === 429)).toBe(false);
   });
 });
 
