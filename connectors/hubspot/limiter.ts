@@ -144,7 +144,11 @@ export class SharedWindowLimiter implements WindowLimiter {
   }
 
   pause(ms: number): void {
-    this.o.store.pause(this.o.key, Math.ceil(this.now() + ms));
+    try {
+      this.o.store.pause(this.o.key, Math.ceil(this.now() + ms));
+    } catch {
+      // The store failed: the retry's take meets the same failure and reports it to its caller.
+    }
   }
 
   private pump(): void {
