@@ -56,8 +56,8 @@ export interface TestDb {
   readonly location: string;
   /**
    * An empty, migrated database for the next test: on SQLite a new file (the old one closed and removed), on
-   * PostgreSQL the same schema with every table truncated and identities restarted (migrating a schema per test
-   * would cost half a second each).
+   * PostgreSQL the same schema with every table truncated, identities restarted and the migrations' seed rows put
+   * back (migrating a schema per test would cost half a second each).
    */
   reset(): Db;
 }
@@ -71,6 +71,8 @@ export function useTestDb(backend: Backend, label: string): TestDb {
   let location = '';
   let dir: string | undefined;
   let schema: FreshSchema | undefined;
+  /** Rows the migrations themselves wrote (seed rows): a reset puts them back. */
+  let seeds: { table: string; rows: Record<string, unknown>[] }[] = [];
 
   const openSqlite = () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -87,6 +89,10 @@ export function useTestDb(backend: Backend, label: string): TestDb {
     schema = await freshSchema(label);
     location = schema.url;
     db = openPg(schema.url, { applicationName: `crm-enrich-test-${label}` });
+    seeds = userTables(db).flatMap((table) => {
+      const rows = db!.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
+      return rows.length ? [{ table, rows }] : [];
+    });
   });
   afterAll(async () => {
     db?.close();
@@ -112,6 +118,18 @@ export function useTestDb(backend: Backend, label: string): TestDb {
       if (!db) throw new Error('useTestDb: the database is opened in beforeAll');
       const tables = userTables(db);
       if (tables.length) db.exec(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
+      for (const { table, rows } of seeds) {
+        for (const row of rows) {
+          const cols = Object.keys(row);
+          db.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c]));
+        }
+        for (const column of db
+          .prepare(`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND is_identity = 'YES'`)
+          .pluck()
+          .all(table) as string[]) {
+          db.prepare(`SELECT setval(pg_get_serial_sequence(?, ?), (SELECT MAX("${column}") FROM "${table}"))`).get(`"${table}"`, column);
+        }
+      }
       return db;
     },
   };
