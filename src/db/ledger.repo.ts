@@ -67,6 +67,8 @@ export function createLedgerRepo(db: Db) {
     },
   );
 
+  // Number(): a SUM of BIGINTs may come back as a string from PostgreSQL.
+  const liveReserved = (accountId: string, now: number) => Number(reservedSum.get(accountId, now)?.c ?? 0);
   /** This process's queued rows of the month not covered by a reservation (a reservation still counts them). */
   const queuedUnreserved = (accountId: string, month: number) => {
     let n = 0;
@@ -96,7 +98,7 @@ export function createLedgerRepo(db: Db) {
         m = { month, base: monthSum.get(accountId, month)?.c ?? 0, at: now };
         months.set(accountId, m);
       }
-      return m.base + queuedUnreserved(accountId, month) + (reservedSum.get(accountId, now)?.c ?? 0);
+      return m.base + queuedUnreserved(accountId, month) + liveReserved(accountId, now);
     },
     reserve(accountId, credits, limit, now, expiresAt) {
       return db
@@ -106,7 +108,7 @@ export function createLedgerRepo(db: Db) {
           const month = monthStartUtc(now);
           const base = monthSum.get(accountId, month)?.c ?? 0;
           months.set(accountId, { month, base, at: now });
-          const held = base + queuedUnreserved(accountId, month) + (reservedSum.get(accountId, now)?.c ?? 0);
+          const held = base + queuedUnreserved(accountId, month) + liveReserved(accountId, now);
           if (held + credits > limit) return undefined;
           const id = randomUUID();
           reserveRow.run(id, accountId, credits, expiresAt);

@@ -14,7 +14,9 @@ export function createRateLimitsRepo(db: Db): RateBucketStore {
     update(key, fn) {
       return db
         .transaction(() => {
-          const { state, result } = fn(get.get(key));
+          const row = get.get(key);
+          // Number(): a BIGINT may come back as a string from PostgreSQL.
+          const { state, result } = fn(row && { tokens: Number(row.tokens), at: Number(row.at) });
           if (state) put.run(key, state.tokens, state.at);
           return result;
         })
