@@ -340,7 +340,14 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       // before any provider call, exactly as for concurrent enrich() calls.
       // A sync batch that waits for rate limits may take up to the longest block a provider can impose on top.
       const holdFor = holdMs + (opts.waitForRateLimits ? MAX_BLOCK_MS : 0);
-      const prepared = await Promise.all(items.map((it) => prepare(it.request, { ...ctx, idempotencyKey: it.idempotencyKey }, holdFor)));
+      const settled = await Promise.allSettled(items.map((it) => prepare(it.request, { ...ctx, idempotencyKey: it.idempotencyKey }, holdFor)));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) {
+        // The store failed for one item (e.g. the database stayed locked): the others' reservations go at once.
+        for (const r of settled) if (r.status === 'fulfilled' && isPending(r.value)) r.value.release();
+        throw failed.reason;
+      }
+      const prepared = settled.map((r) => (r as PromiseFulfilledResult<EnrichOutcome | Pending>).value);
       const pending = prepared.filter(isPending);
       let shared: Shared[];
       try {
