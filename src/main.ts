@@ -21,6 +21,7 @@ import type { Provider } from './enrichment/providers/types.js';
 import { createLimiterRegistry } from './enrichment/providers/limiter.js';
 import { createProviderWindowsRepo } from './db/provider-windows.repo.js';
 import { createApiUsageRepo, createCallWindowsRepo } from './db/call-windows.repo.js';
+import { createRateLimitsRepo } from './db/rate-limits.repo.js';
 import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
@@ -78,6 +79,7 @@ export interface Services {
     jobChanges: ReturnType<typeof createJobChangesRepo>;
     alerts: ReturnType<typeof createAlertsRepo>;
     contactHistory: ReturnType<typeof createContactHistoryRepo>;
+    rateLimits: ReturnType<typeof createRateLimitsRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -141,6 +143,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     jobChanges: createJobChangesRepo(db),
     alerts: createAlertsRepo(db, cipher, clock),
     contactHistory: createContactHistoryRepo(db),
+    // The API's per-key buckets on the hot handle: a take per request must not cost a disk sync.
+    rateLimits: createRateLimitsRepo(hotDb),
   };
   // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
   const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
@@ -393,7 +397,8 @@ export async function serve(
 ): Promise<Running> {
   const { config, log, repos, enricher, metrics } = services;
   const admin = planAdminPassword(services);
-  const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE);
+  // The buckets live in the database (on the hot handle): every server node on it shares each key's limit.
+  const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE, repos.rateLimits);
   // /healthz proves the database answers; the statement is prepared once, not per probe.
   const ping = services.db.prepare('SELECT 1');
   const app = buildApp({
