@@ -34,10 +34,11 @@ const HELP: Record<string, CommandHelp> = {
     ],
   },
   db: {
-    summary: 'Move an installation from its SQLite file to PostgreSQL.',
-    forms: ['db copy --to <postgres-url>'],
-    examples: ['npx crm-enrich db copy --to postgres://crm@db.internal:5432/crm_enrich'],
+    summary: 'Back up the SQLite database, or move an installation from its SQLite file to PostgreSQL.',
+    forms: ['db backup <file>', 'db copy --to <postgres-url>'],
+    examples: ['npx crm-enrich db backup backups/crm-enrich-$(date +%F).db', 'npx crm-enrich db copy --to postgres://crm@db.internal:5432/crm_enrich'],
     notes: [
+      'backup uses SQLite\'s online backup API: a consistent copy while the service runs. Keep the encryption key with it. On PostgreSQL use pg_dump.',
       'Stop the service first. Copies every table of DATABASE_PATH (connections, tokens still encrypted, ledger, cache, audit, queue) in one transaction, then compares the counts.',
       'Refuses a target that already holds rows. Afterwards every node needs DATABASE_URL and the same ENCRYPTION_KEY (the key file beside the SQLite database, when none was set).',
     ],

@@ -76,7 +76,7 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
     // process of a multi-gigabyte import small (about 60 MB less resident memory).
     if (command === 'dataset') return await datasetCommand(rest, loadConfig(), out);
     if (command === 'migrate') return migrateCommand(rest, loadConfig(), out);
-    if (command === 'db') return dbCommand(rest, loadConfig(), out);
+    if (command === 'db') return await dbCommand(rest, loadConfig(), out);
     // The demo builds its own configuration (its own data folder, the stand-in CRMs).
     if (command === 'demo') return await (await import('./demo/command.js')).demoCommand(rest, out);
     const handler = COMMANDS[command];
