@@ -128,8 +128,11 @@ export function createRunService(deps: RunServiceDeps) {
     let waited = false;
     const onWait = (w: { provider: string; resumesAt: number }) => {
       waited = true;
+      // The wait starts now, read before the writes: on PostgreSQL a write takes a round trip, which would start
+      // a short wait after its own end.
+      const from = clock.now();
       runs.setWaiting(run.id, { provider: w.provider, until: w.resumesAt });
-      runs.addWait(run.id, { provider: w.provider, from: clock.now(), until: w.resumesAt });
+      runs.addWait(run.id, { provider: w.provider, from, until: w.resumesAt });
     };
     const batch = {
       idempotencyKey: key,
