@@ -1,12 +1,13 @@
 // The guarantees of issue 14 on both CRM fakes: a profile naming someone else is not written (and is audited),
 // role and throwaway mailboxes cost nothing, a monitoring budget stops a job-changes run at the budget (oldest
-// checks first), and the estimate of a run is what the run then charges.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// checks first), and the estimate of a run is what the run then charges. On SQLite and on PostgreSQL.
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { connectionLedger, hubspotEnv, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
 import { runCli } from '../helpers/cli.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { importDataset } from '../../src/enrichment/dataset-import.js';
 import { guardsOf, type GuardSettings } from '../../src/sync/guard-settings.js';
 import type { SyncMode } from '../../src/db/sync-runs.repo.js';
@@ -66,10 +67,12 @@ async function salesforce(): Promise<Crm> {
   };
 }
 
-describe.each([
+const CRMS = [
   ['HubSpot', hubspot],
   ['Salesforce', salesforce],
-] as const)('guarantees on %s', (_name, start) => {
+] as const;
+
+for (const [_name, start] of CRMS) describeEachBackend(`guarantees on ${_name}`, (backend) => {
   let crm: Crm;
   let t: TestService;
   let connectionId: string;
@@ -91,7 +94,7 @@ describe.each([
 
   beforeAll(async () => {
     crm = await start();
-    t = await startService({ env: { ...crm.env, ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...crm.env, ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, _name === 'HubSpot' ? 'hubspot' : 'salesforce'));
   });
   afterAll(async () => {
@@ -174,7 +177,7 @@ describe.each([
     expect(e.contacts).toBeGreaterThan(5);
     // The command line prints the same, on the same database.
     const cli = await runCli(['sync', connectionId, '--mode', 'backfill', '--estimate'], {
-      ...crm.env, DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0',
+      ...crm.env, ...t.storeEnv, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0',
     });
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual(e);
