@@ -1,13 +1,14 @@
 // `crm-enrich connections pause|resume|disconnect` as a real child process on the database of a service prepared
 // in this process, with a HubSpot connection installed against the HubSpot fake running here (the disconnect
 // revokes the refresh token there, over 127.0.0.1).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { hubspotEnv, installCrm } from '../helpers/crm.js';
 import { runCli } from '../helpers/cli.js';
 
-describe('crm-enrich connections pause|resume|disconnect (child process)', () => {
+describeEachBackend('crm-enrich connections pause|resume|disconnect (child process)', (backend) => {
   let fake: HubSpotFake;
   let t: TestService;
   let connectionId: string;
@@ -18,9 +19,9 @@ describe('crm-enrich connections pause|resume|disconnect (child process)', () =>
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
-    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset' } });
+    t = await startService({ backend, env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset' } });
     ({ connectionId } = await installCrm(t, 'hubspot'));
-    env = { ...hubspotEnv(fake), DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', PUBLIC_URL: 'https://crm-enrich.test' };
+    env = { ...hubspotEnv(fake), ...t.storeEnv, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', PUBLIC_URL: 'https://crm-enrich.test' };
   });
   afterAll(async () => {
     await t.close();

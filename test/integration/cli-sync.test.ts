@@ -1,9 +1,10 @@
 // `crm-enrich sync` and `connections list` as a real child process, on the database of a service prepared in this
 // process, against the Salesforce fake running here (reached over 127.0.0.1).
 import type { RunCounts } from '../../src/db/sync-runs.repo.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { importPeople, installCrm, outboundUrl, salesforceEnv } from '../helpers/crm.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
@@ -15,7 +16,7 @@ interface SyncSummary extends RunCounts {
   error: string | null;
 }
 
-describe('crm-enrich sync (child process)', () => {
+describeEachBackend('crm-enrich sync (child process)', (backend) => {
   let fake: SalesforceFake;
   let t: TestService;
   let connectionId: string;
@@ -35,11 +36,11 @@ describe('crm-enrich sync (child process)', () => {
     // Rotating refresh tokens: a refresh in one process invalidates the refresh token the other one holds.
     fake = await startSalesforceFake({ rotateRefreshTokens: true });
     // The server side holds the same database but runs no worker: the CLI does the work.
-    t = await startService({ env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'salesforce'));
     const emails = importPeople(t, 30, { prefix: 'cli', company: () => 'Globex Corporation', title: () => 'Account Manager' });
     ids = emails.map((email, i) => fake.addRecord('Contact', { FirstName: `First${i}`, LastName: `Last${i}`, Email: email, OwnerId: fake.ownerIds[i % 2] }).Id);
-    env = { ...salesforceEnv(fake), DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
+    env = { ...salesforceEnv(fake), ...t.storeEnv, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
   });
   afterAll(async () => {
     await t.close();
