@@ -38,6 +38,17 @@ describe.skipIf(skipWithout(postgres))('the PostgreSQL engine', () => {
     expect(a.prepare<[], { total: number }>('SELECT COALESCE(SUM(at), 0) AS total FROM items').get()!.total).toBe(1_764_806_400_123);
   });
 
+  it('when a handle is closed, then its statements throw as on SQLite instead of opening a new connection', () => {
+    const c = new PgDb(url);
+    const count = c.prepare('SELECT COUNT(*) FROM items').pluck();
+    expect(typeof count.get()).toBe('number');
+    c.close();
+    expect(c.open).toBe(false);
+    expect(() => count.get()).toThrow('The database connection is not open');
+    expect(() => c.exec('SELECT 1')).toThrow('The database connection is not open');
+    c.close();
+  });
+
   it('when a transaction throws, then nothing of it stays; a nested one that throws undoes only itself', () => {
     const add = a.prepare('INSERT INTO items (name) VALUES (?)');
     expect(() => a.transaction(() => {

@@ -39,6 +39,8 @@ export class SyncPgConnection {
   private port: MessagePort | undefined;
   private flag: Int32Array | undefined;
   private readonly callTimeoutMs: number;
+  /** Set by close(): a closed connection refuses statements, as better-sqlite3's closed Database does. */
+  private closed = false;
 
   constructor(
     private readonly url: string,
@@ -57,6 +59,7 @@ export class SyncPgConnection {
   }
 
   close(): void {
+    this.closed = true;
     if (!this.worker) return;
     try {
       this.call({ op: 'close' });
@@ -95,6 +98,8 @@ export class SyncPgConnection {
   }
 
   private call(req: { op: string; sql?: string; params?: unknown[]; rowMode?: 'array' | undefined }): { rows: unknown[]; rowCount: number } {
+    // Reopening here would let a closed handle (a stopped node's timers) keep writing: a lease extended after close.
+    if (this.closed && req.op !== 'close') throw new TypeError('The database connection is not open');
     if (!this.worker) this.start();
     const flag = this.flag!;
     Atomics.store(flag, 0, 0);
