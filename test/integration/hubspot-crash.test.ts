@@ -1,29 +1,36 @@
 // A worker that dies in the middle of a batch (after enriching, before HubSpot answered the write) is
 // replaced by another process on the same database: the batch is resumed, every contact is written, and no
-// contact is charged twice.
+// contact is charged twice. On SQLite (one file) and on PostgreSQL (one schema).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { contactCreationEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { connectionLedger, hubspotEnv, importPeople, installCrm } from '../helpers/crm.js';
 import { waitFor } from '../helpers/wait.js';
+import { describeEachBackend, TEST_ENCRYPTION_KEY } from '../helpers/backends.js';
+import { freshSchema, type FreshSchema } from '../helpers/pg.js';
 
-describe('a worker killed mid-batch', () => {
+describeEachBackend('a worker killed mid-batch', (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-crash-'));
   let fake: HubSpotFake;
   let first: TestService;
   let second: TestService | undefined;
+  // Both processes open one store: the folder's SQLite file, or one PostgreSQL schema (the first never closes).
+  let schema: FreshSchema | undefined;
   afterAll(async () => {
     await second?.close();
-    await fake.close();
+    await fake?.close();
+    await schema?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('when it dies while HubSpot holds the batch write, then a restarted worker finishes it and charges nobody twice', async () => {
     fake = await startHubSpotFake();
-    const env = { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
+    if (backend === 'postgres') schema = await freshSchema('crash');
+    const store: Record<string, string> = schema ? { DATABASE_URL: schema.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY } : {};
+    const env = { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0', ...store };
     first = await startService({ env, dir, leaseMs: 600 });
     const { connectionId } = await installCrm(first, 'hubspot');
     const emails = importPeople(first, 150, { prefix: 'crash' });
