@@ -3,6 +3,8 @@
 // of a key, nor reserve past an account's monthly credit limit; a dead node's reservations expire.
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, twoNodes } from '../helpers/backends.js';
+import { createLimiterRegistry } from '../../src/enrichment/providers/limiter.js';
+import { createProviderWindowsRepo } from '../../src/db/provider-windows.repo.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createAccountsRepo } from '../../src/db/accounts.repo.js';
 import { createLedgerRepo } from '../../src/db/ledger.repo.js';
@@ -126,6 +128,26 @@ describeEachBackend('limits shared by two nodes', (backend) => {
       expect(id).toBeTypeOf('string');
       live.release(id!);
       expect(reservations()).toBe(0);
+    });
+  });
+
+  describe('provider limiters, shared by two nodes on one database', () => {
+    const { db, other } = twoNodes(backend, 'shared-providers');
+
+    it('when two nodes take from one PDL key, then together they get the plan limit, a 429 on one blocks the other, other keys are apart', () => {
+      let now = Date.UTC(2026, 11, 4, 12, 0, 0);
+      const clockNow = () => now;
+      const la = createLimiterRegistry({ now: clockNow, storeFor: createProviderWindowsRepo(db).storeFor }).get('peopledatalabs', 'key-1', 3);
+      const lb = createLimiterRegistry({ now: clockNow, storeFor: createProviderWindowsRepo(other).storeFor }).get('peopledatalabs', 'key-1', 3);
+      const apart = createLimiterRegistry({ now: clockNow, storeFor: createProviderWindowsRepo(other).storeFor }).get('peopledatalabs', 'key-2', 3);
+      expect([la.take(), lb.take(), la.take()]).toEqual([0, 0, 0]);
+      expect(lb.take()).toBe(now + 60_000);
+      expect(apart.take()).toBe(0);
+      now += 60_000;
+      expect(lb.take()).toBe(0);
+      lb.block(now + 5_000);
+      expect(la.readyAt()).toBe(now + 5_000);
+      expect(JSON.stringify(db.prepare('SELECT * FROM provider_windows').all())).not.toContain('key-1');
     });
   });
 });
