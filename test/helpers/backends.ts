@@ -5,8 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { openDb, openPg, type Db } from '../../src/db/open.js';
-import { findPostgres, freshSchema, type FreshSchema } from './pg.js';
+import { PgDb } from '../../src/db/pg/pg-db.js';
+import { tempDbPair } from './temp-db.js';
+import { findPostgres, freshSchema, pgTestUrl, urlWithSchema, type FreshSchema } from './pg.js';
 import { assertAvailable, skipWithout } from './required.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -32,6 +35,11 @@ export function describeEachBackend(name: string, fn: (backend: Backend) => void
   for (const backend of BACKENDS) {
     const skip = backend === 'postgres' && skipPostgres();
     describe.skipIf(skip)(`${name} [${backend}]`, () => {
+      // Skipped or missing: the suite's body is not declared (it may open the database while it is collected).
+      if (backend === 'postgres' && skip) {
+        it('runs on PostgreSQL', () => undefined);
+        return;
+      }
       if (backend === 'postgres' && !findPostgres().found) {
         it('when PostgreSQL is required, then it must answer at TEST_DATABASE_URL', () => assertAvailable(findPostgres()));
         return;
@@ -133,4 +141,26 @@ export function useTestDb(backend: Backend, label: string): TestDb {
       return db;
     },
   };
+}
+
+/**
+ * Two nodes on one store, opened while the suite is collected (both engines' handles are synchronous): two handles
+ * on one SQLite file, or two PostgreSQL connections on one fresh schema. Closed, and the schema dropped, afterwards.
+ */
+export function twoNodes(backend: Backend, label: string): { db: Db; other: Db } {
+  if (backend === 'sqlite') return tempDbPair(label);
+  const base = pgTestUrl();
+  const schema = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(5).toString('hex')}`;
+  const admin = new PgDb(base);
+  admin.exec(`CREATE SCHEMA ${schema}`);
+  const url = urlWithSchema(base, schema);
+  const db = openPg(url, { applicationName: `crm-enrich-test-${label}-a` });
+  const other = openPg(url, { applicationName: `crm-enrich-test-${label}-b` });
+  afterAll(() => {
+    db.close();
+    other.close();
+    admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    admin.close();
+  });
+  return { db, other };
 }

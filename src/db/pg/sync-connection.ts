@@ -41,6 +41,8 @@ export class SyncPgConnection {
   private readonly callTimeoutMs: number;
   /** Set by close(): a closed connection refuses statements, as better-sqlite3's closed Database does. */
   private closed = false;
+  /** Counts the connections given up: a transaction that sees it change has lost its connection (and its work). */
+  generation = 0;
 
   constructor(
     private readonly url: string,
@@ -90,6 +92,7 @@ export class SyncPgConnection {
   }
 
   private dispose(): void {
+    this.generation++;
     const w = this.worker;
     this.worker = undefined;
     this.port?.close();
