@@ -1,10 +1,11 @@
 // Task owners by name on the job-change inbox, its CSV and the contact view, on both CRM fakes: names come from the
 // CRM (HubSpot owners, Salesforce Users) through the connection's session, are cached per connection for a few
 // minutes, and a CRM that cannot answer leaves the pages working with the owner ids.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake } from '../fakes/hubspot/index.js';
 import { startSalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { adminCookie } from '../helpers/admin.js';
 import { hubspotEnv, installCrm, salesforceEnv } from '../helpers/crm.js';
 import { fixedClock } from '../../src/lib/clock.js';
@@ -54,10 +55,12 @@ async function salesforce(): Promise<Crm> {
   };
 }
 
-describe.each([
+const CRMS = [
   ['HubSpot', hubspot],
   ['Salesforce', salesforce],
-] as const)('task owners on %s', (_name, start) => {
+] as const;
+
+for (const [_name, start] of CRMS) describeEachBackend(`task owners on ${_name}`, (backend) => {
   let crm: Crm;
   let t: TestService;
   let connectionId: string;
@@ -72,7 +75,7 @@ describe.each([
 
   beforeAll(async () => {
     crm = await start();
-    t = await startService({ env: { ...crm.env, ENRICH_PROVIDERS: 'dataset' }, clock });
+    t = await startService({ backend, env: { ...crm.env, ENRICH_PROVIDERS: 'dataset' }, clock });
     ({ connectionId } = await installCrm(t, crm.crm));
     cookie = await adminCookie(t);
     record = crm.addOwnedRecord(email);
@@ -80,7 +83,7 @@ describe.each([
     const repo = t.services.repos.contacts;
     repo.upsertSnapshot({
       connection_id: connectionId, object_type: crm.objectType, contact_id: record.id, email, linkedin_url: null, company: 'Initech LLC',
-      title: 'Head of Sales', seniority: null, provider: 'dataset', confidence: 0.9, found: 1, job_change_flagged_at: clock.now(), at: clock.now(),
+      title: 'Head of Sales', seniority: null, provider: 'dataset', confidence: 90, found: 1, job_change_flagged_at: clock.now(), at: clock.now(),
     });
     repo.addJobChange({
       connection_id: connectionId, object_type: crm.objectType, contact_id: record.id, change_key: 'globex→initech', previous_company: 'Globex Corporation',
