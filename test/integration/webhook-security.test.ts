@@ -72,7 +72,7 @@ describe('webhook endpoints and server limits', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: 6, queued: 2, duplicates: 0, skipped: 4 });
     expect(jobs()).toBe(before + 2);
-    const queued = t.services.db.prepare(`SELECT json_extract(payload_json, '$.contactId') FROM jobs ORDER BY id DESC LIMIT 2`).pluck().all();
+    const queued = (t.services.db.prepare(`SELECT payload_json FROM jobs ORDER BY id DESC LIMIT 2`).pluck().all() as string[]).map((p) => (JSON.parse(p) as { contactId: string }).contactId);
     expect(queued.sort()).toEqual(['7001', '7002']);
   });
 
