@@ -322,7 +322,7 @@ describe('HubSpot fake through @hubspot/api-client', () => {
     it('when a batch update is sent twice with the same values, then the write log shows the changed properties once and an empty change the second time', async () => {
       const { client } = await connect(fake);
       const [a, b] = fake.addContacts(2, (i) => ({ email: `w${i}@acme.com`, city: 'Paris' }));
-      const inputs = [
+      const inputs: { id: string; properties: Record<string, string> }[] = [
         { id: a!.id, properties: { city: 'Berlin', jobtitle: 'CTO' } },
         { id: b!.id, properties: { city: 'Paris' } },
       ];

@@ -1,0 +1,324 @@
+// Three real `crm-enrich serve` processes on one PostgreSQL schema and one HubSpot portal (the stateful fake, in
+// this process): a 3,000-contact backfill and a burst of signed webhooks for new contacts (duplicates and
+// redeliveries among them, spread over the nodes), the node doing the work SIGKILLed mid-run and started again,
+// and a schedule that fires every minute on every node. Then:
+//   - every contact is written exactly once: HubSpot holds our values on each, and the fake's write log shows one
+//     update per contact that changed any of our values (the batch the killed node wrote but did not commit is
+//     redone, which only restamps enrichment_enriched_at: allowed after the kill, for at most one claim's
+//     contacts); our database remembers each contact once (contact_snapshots);
+//   - every contact is charged exactly once: one ledger row per contact, 3 credits, found;
+//   - HubSpot never saw more calls in any 10-second span than the portal's TEN_SECONDLY_ROLLING limit (counted over
+//     every request the fake received from all nodes, refused ones included; see PORTAL_LIMIT) nor more than 5
+//     searches in a second;
+//   - one run per scheduled firing: each minute that fired made exactly one run, unless the previous firing's run
+//     was still queued or running (then the firing joins it), and no minute made two.
+//
+// Unlike test/faults/sigkill-backfill.test.ts, the killed node's leases are not expired by hand: the other nodes
+// reclaim them through the queue once the real 30-second lease has run out, as they would in production.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactCreationEvent, sendWebhook, startHubSpotFake, type HubSpotFake, type WebhookEvent } from '../fakes/hubspot/index.js';
+import { hubspotEnv, installCrm } from '../helpers/crm.js';
+import { findPostgres, freshSchema, type FreshSchema } from '../helpers/pg.js';
+import { assertAvailable, skipWithout } from '../helpers/required.js';
+import { startService, type TestService } from '../helpers/service.js';
+import type { RunRow } from '../../src/db/sync-runs.repo.js';
+import { BIN, PUBLIC_URL, ROOT, rng, spawnServe, testSeed, waitFor, type ServeChild } from './support.js';
+
+const CONTACTS = 3000;
+const WEBHOOK_CONTACTS = 300;
+const NODES = 3;
+const MINUTE = 60_000;
+/**
+ * The portal's TEN_SECONDLY_ROLLING limit, for the fake and the nodes alike (HUBSPOT_RATE_LIMIT_PER_10S). HubSpot's
+ * is 100, but this workload never presses against 100: one connection's batches run one at a time, a page of 100
+ * contacts costs two calls, and unthrottled the three nodes make about 56 calls in their busiest 10 s. At 30 the
+ * ~95 calls of the run must be spread over the nodes' shared window, so a node that counts only its own calls
+ * would be caught (the fake records every call, refused ones too).
+ */
+const PORTAL_LIMIT = 30;
+const BATCH_UPDATE = /^\/crm\/v3\/objects\/contacts\/batch\/update$/;
+
+const postgres = findPostgres();
+
+/** Only what the CLI needs from this environment (never the test runner's NODE_OPTIONS or loaders). */
+function cliEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[k]) out[k] = process.env[k]!;
+  return { ...out, LOG_LEVEL: 'warn', ...env };
+}
+
+/** JSONL dataset rows for the given emails: each one a person the dataset knows (so every contact is found). */
+function datasetRows(emails: string[]): string {
+  return emails
+    .map((email, i) =>
+      JSON.stringify({
+        email,
+        first_name: `First${i}`,
+        last_name: `Last${i}`,
+        title: i % 3 === 0 ? 'Sales Manager' : i % 3 === 1 ? 'Senior Engineer' : 'VP Marketing',
+        company: `Company ${i % 17}`,
+        city: 'Berlin',
+        country: 'Germany',
+        department: 'Sales',
+        company_size: '51-200',
+      }),
+    )
+    .join('\n');
+}
+
+/** Most requests of `kind` received inside any span of `windowMs` (closed-open), over every node's calls. */
+function maxInSpan(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[lo]! <= sorted[hi]! - windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKILLed mid-backfill', () => {
+  const seed = testSeed('multi-node');
+  const r = rng(seed);
+  let schema: FreshSchema | undefined;
+  let fake: HubSpotFake;
+  let t: TestService | undefined;
+  let dir: string;
+  let env: Record<string, string>;
+  let connectionId: string;
+  let backfillIds: string[];
+  const nodes: (ServeChild | undefined)[] = [];
+
+  beforeAll(async () => {
+    assertAvailable(postgres);
+    schema = await freshSchema('multi_node');
+    dir = mkdtempSync(join(tmpdir(), 'crm-enrich-multi-node-'));
+    // A little latency per call, like a real network: a page takes long enough that a kill lands mid-run.
+    fake = await startHubSpotFake({ latencyMs: 15, rateLimit: { max: PORTAL_LIMIT, windowMs: 10_000 } });
+    env = {
+      ...hubspotEnv(fake),
+      DATABASE_URL: schema.url,
+      // Every node must decrypt the tokens another node stored.
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      ENRICH_PROVIDERS: 'dataset',
+      CACHE_TTL_DAYS: '0',
+      HUBSPOT_RATE_LIMIT_PER_10S: String(PORTAL_LIMIT),
+    };
+
+    // The dataset, imported once by the CLI into the shared schema (which also applies the migrations).
+    const backfillEmails = Array.from({ length: CONTACTS }, (_, i) => `node${i}@bulk.example`);
+    const webhookEmails = Array.from({ length: WEBHOOK_CONTACTS }, (_, i) => `hook${i}@bulk.example`);
+    const file = join(dir, 'people.jsonl');
+    writeFileSync(file, datasetRows([...backfillEmails, ...webhookEmails]));
+    const imported = await promisify(execFile)(process.execPath, [BIN, 'dataset', 'import', file], { cwd: ROOT, env: cliEnv(env) });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: CONTACTS + WEBHOOK_CONTACTS, skipped: 0 });
+
+    // This process connects the portal (OAuth through the fake) and reads the database afterwards; it runs no
+    // worker and no scheduler: the three children do all the work.
+    t = await startService({ env, worker: false, scheduler: false });
+    ({ connectionId } = await installCrm(t, 'hubspot'));
+    // Contacts that existed before the install: the backfill's business, not the "new records" schedule's.
+    const yesterday = new Date(Date.now() - 86_400_000);
+    backfillIds = backfillEmails.map((email) => fake.addContact({ email }, { createdAt: yesterday }).id);
+    // Every node fires this every minute; each firing must make one run, not three.
+    t.services.repos.runs.putSchedule(connectionId, 'new', '* * * * *', true, Date.now());
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const node of nodes) {
+      if (node && node.child.exitCode === null && node.child.signalCode === null) {
+        node.child.kill('SIGKILL');
+        await node.exited;
+      }
+    }
+    await t?.close();
+    await fake?.close();
+    await schema?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when one of three nodes is SIGKILLed mid-backfill and restarted, then every contact is written and charged once, HubSpot never sees more than its limit per 10 s, and each firing makes one run', async () => {
+    const services = t!.services;
+    const db = services.db;
+    const runs = () => db.prepare(`SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at`).all(connectionId) as RunRow[];
+    const runState = (id: string) => services.repos.runs.get(id)!.state;
+    const batchUpdates = () => fake.requests.filter((q) => q.method === 'POST' && BATCH_UPDATE.test(q.path) && q.status !== 429).length;
+    const unfinished = db.prepare(`SELECT COUNT(*) FROM jobs WHERE connection_id = ? AND state != 'succeeded'`).pluck();
+    const holderOfRunningBatch = db.prepare(`SELECT leased_by FROM jobs WHERE connection_id = ? AND state = 'running' ORDER BY id LIMIT 1`).pluck();
+    const notes: string[] = [];
+    const startedAt = Date.now();
+
+    try {
+      // Three nodes, started together on the schema the CLI migrated.
+      nodes.push(...(await Promise.all(Array.from({ length: NODES }, () => spawnServe(env, { readyTimeoutMs: 60_000 })))));
+      const allUpAt = Date.now();
+      notes.push(`nodes up after ${allUpAt - startedAt} ms: pids ${nodes.map((n) => n!.pid).join(', ')}`);
+
+      const { run: backfill } = services.runService.startRun(connectionId, 'backfill', 'test');
+
+      // New contacts, announced by webhooks in deliveries of 1-12 events to any live node; some deliveries carry
+      // a contact twice, some are delivered again (HubSpot's retry: same events, next attemptNumber) to another node.
+      const newIds = Array.from({ length: WEBHOOK_CONTACTS }, (_, i) => fake.addContact({ email: `hook${i}@bulk.example` }).id);
+      const deliveries: WebhookEvent[][] = [];
+      for (let i = 0; i < newIds.length; ) {
+        const n = r.int(1, 12);
+        const events = newIds.slice(i, i + n).map((id) => contactCreationEvent(fake.portalId, id));
+        if (r.chance(0.2)) events.push({ ...events[0]!, eventId: events[0]!.eventId + 1, subscriptionType: 'contact.propertyChange', propertyName: 'email' });
+        deliveries.push(events);
+        i += n;
+      }
+      const live = () => nodes.filter((n): n is ServeChild => !!n && n.child.exitCode === null && n.child.signalCode === null);
+      let redeliveries = 0;
+      const deliver = async (batch: WebhookEvent[][]) => {
+        for (const events of batch) {
+          const targets = live();
+          const first = r.pick(targets);
+          const res = await sendWebhook(`${first.url}/webhooks/hubspot`, events, { clientSecret: fake.clientSecret, signedUrl: `${PUBLIC_URL}/webhooks/hubspot` });
+          expect(res.status, await res.text()).toBe(200);
+          if (r.chance(0.25)) {
+            redeliveries++;
+            const again = events.map((e) => ({ ...e, attemptNumber: e.attemptNumber + 1 }));
+            const other = r.pick(targets.filter((n) => n !== first));
+            const res2 = await sendWebhook(`${other.url}/webhooks/hubspot`, again, { clientSecret: fake.clientSecret, signedUrl: `${PUBLIC_URL}/webhooks/hubspot` });
+            expect(res2.status, await res2.text()).toBe(200);
+          }
+        }
+      };
+      const half = Math.ceil(deliveries.length / 2);
+
+      // The first half of the webhooks arrives while the backfill starts.
+      await waitFor('the first batch write of the backfill', () => batchUpdates() >= 1, 90_000, 10);
+      await deliver(deliveries.slice(0, half));
+
+      // Kill the node holding the connection's running batch (the one doing the work), a few page writes in.
+      const target = Math.max(r.int(6, 14), batchUpdates() + 1);
+      await waitFor(`batch write ${target}`, () => batchUpdates() >= target, 90_000, 2);
+      let holder: string | undefined;
+      await waitFor('a node holding a running batch', () => (holder = holderOfRunningBatch.get(connectionId) as string | undefined) !== undefined, 30_000, 2);
+      const victimIndex = nodes.findIndex((n) => holder!.includes(`:${n!.pid}:`));
+      expect(victimIndex, `the lease holder ${holder} is one of the nodes`).toBeGreaterThanOrEqual(0);
+      expect(runState(backfill.id), `the backfill finished before the kill; seed ${seed}`).not.toBe('succeeded');
+      const victim = nodes[victimIndex]!;
+      victim.child.kill('SIGKILL');
+      expect((await victim.exited).signal).toBe('SIGKILL');
+      const killedAt = Date.now();
+      notes.push(`killed node ${victimIndex} (pid ${victim.pid}, holding ${holder}) after ${target} batch writes, ${killedAt - startedAt} ms in; checkpointed ${services.repos.runs.get(backfill.id)!.counts.checked}`);
+
+      // The rest of the webhooks (and redeliveries) reach the survivors while the node is restarted.
+      const restarted = spawnServe(env, { readyTimeoutMs: 60_000 });
+      await deliver(deliveries.slice(half));
+      nodes[victimIndex] = await restarted;
+      notes.push(`restarted node ${victimIndex} as pid ${nodes[victimIndex]!.pid} ${Date.now() - killedAt} ms after the kill; ${deliveries.length} deliveries, ${redeliveries} redelivered`);
+
+      const allIds = [...backfillIds, ...newIds];
+      await waitFor(
+        'the backfill to finish, the queue to drain and every contact to be written',
+        () => runState(backfill.id) === 'succeeded' && unfinished.get(connectionId) === 0 && allIds.every((id) => fake.getContact(id)!.properties.enrichment_source === 'dataset'),
+        180_000,
+        100,
+      );
+      notes.push(`backfill done ${Date.now() - startedAt} ms in`);
+
+      // At least one minute boundary passed with every node up, and its run finished.
+      await waitFor(
+        'a scheduled firing after all nodes were up, and its run to finish',
+        () => {
+          const scheduled = runs().filter((x) => x.trigger === 'schedule' && x.created_at >= allUpAt);
+          return scheduled.length > 0 && scheduled.every((x) => x.state === 'succeeded') && unfinished.get(connectionId) === 0;
+        },
+        150_000,
+        250,
+      );
+      const endedAt = Date.now();
+
+      for (const node of live()) node.child.kill('SIGTERM');
+      for (const node of nodes) expect(await node!.exited, `node ${node!.pid} stops gracefully`).toEqual({ code: 0, signal: null });
+      notes.push(`all done ${endedAt - startedAt} ms in`);
+
+      // --- The backfill ---
+      const done = services.repos.runs.get(backfill.id)!;
+      expect(done.state).toBe('succeeded');
+      expect(done.counts.errors).toBe(0);
+
+      // --- Every contact written exactly once ---
+      const unwritten = allIds.filter((id) => fake.getContact(id)!.properties.enrichment_source !== 'dataset');
+      expect(unwritten, `seed ${seed}`).toEqual([]);
+      // Our values (every property but the enrichment time stamp) were changed by exactly one write per contact. The
+      // batch the killed node had written to HubSpot but not yet committed is redone by the node that reclaims it:
+      // that redo finds our values already there and only restamps enrichment_enriched_at — after the kill, and for
+      // no more contacts than one claim writes (a webhook batch of 100, or a backfill claim's two pages).
+      const valueWrites = new Map<string, number>();
+      const restamped = new Set<string>();
+      let repeats = 0;
+      for (const w of fake.contactWrites) {
+        const values = w.changed.filter((p) => p !== 'enrichment_enriched_at');
+        if (values.length > 0) valueWrites.set(w.contactId, (valueWrites.get(w.contactId) ?? 0) + 1);
+        else if (w.changed.length > 0) {
+          restamped.add(w.contactId);
+          expect(w.at, `contact ${w.contactId} restamped before the kill; seed ${seed}`).toBeGreaterThan(killedAt);
+        } else repeats++;
+      }
+      notes.push(`contact updates: ${fake.contactWrites.length}; ${restamped.size} contacts restamped by the redo after the kill, ${repeats} updates changed nothing`);
+      expect([...valueWrites].filter(([, n]) => n !== 1), `contacts whose values were written more than once; seed ${seed}`).toEqual([]);
+      expect(new Set(valueWrites.keys())).toEqual(new Set(allIds));
+      expect(restamped.size, `contacts restamped after the kill; seed ${seed}`).toBeLessThanOrEqual(200);
+      expect(db.prepare('SELECT COUNT(*) FROM contact_snapshots WHERE connection_id = ?').pluck().get(connectionId)).toBe(allIds.length);
+
+      // --- Every contact charged exactly once ---
+      const ledger = db
+        .prepare(`SELECT idempotency_key AS key, credits, outcome FROM credit_ledger WHERE connection_id = ?`)
+        .all(connectionId) as { key: string | null; credits: number; outcome: string }[];
+      const perContact = new Map<string, number>();
+      for (const row of ledger) {
+        const id = row.key?.split(':').at(-1) ?? '(no key)';
+        perContact.set(id, (perContact.get(id) ?? 0) + 1);
+      }
+      expect([...perContact].filter(([, n]) => n !== 1), `contacts charged more than once; seed ${seed}`).toEqual([]);
+      expect(new Set(perContact.keys())).toEqual(new Set(allIds));
+      expect(ledger.filter((row) => row.credits !== 3 || row.outcome !== 'found'), `seed ${seed}`).toEqual([]);
+      expect(ledger).toHaveLength(allIds.length);
+
+      // --- HubSpot's limits, across the nodes ---
+      const apiTimes = fake.requests.filter((q) => q.kind === 'api').map((q) => q.at);
+      const searchTimes = fake.requests.filter((q) => q.kind === 'search').map((q) => q.at);
+      const refused = fake.requests.filter((q) => q.status === 429).length;
+      notes.push(`HubSpot calls: ${apiTimes.length} api (most in 10 s: ${maxInSpan(apiTimes, 10_000)}), ${searchTimes.length} search (most in 1 s: ${maxInSpan(searchTimes, 1_000)}), ${refused} refused with 429`);
+      expect(maxInSpan(apiTimes, 10_000), `most HubSpot calls in a 10 s span; seed ${seed}`).toBeLessThanOrEqual(PORTAL_LIMIT);
+      expect(maxInSpan(searchTimes, 1_000), `most HubSpot searches in a 1 s span; seed ${seed}`).toBeLessThanOrEqual(5);
+
+      // --- One run per scheduled firing ---
+      const all = runs();
+      const scheduled = all.filter((x) => x.trigger === 'schedule');
+      const newRuns = all.filter((x) => x.mode === 'new');
+      const perMinute = new Map<number, number>();
+      for (const x of scheduled) perMinute.set(Math.floor(x.created_at / MINUTE), (perMinute.get(Math.floor(x.created_at / MINUTE)) ?? 0) + 1);
+      notes.push(`scheduled runs: ${scheduled.map((x) => `${new Date(x.created_at).toISOString()} ${x.state}`).join(', ')}`);
+      expect([...perMinute].filter(([, n]) => n > 1), `minutes with more than one scheduled run; seed ${seed}`).toEqual([]);
+      expect(newRuns.every((x) => x.trigger === 'schedule')).toBe(true);
+      // Every boundary passed while the nodes were up (a firing lands within the minute it is due) made its run,
+      // or found the previous firing's run still pending.
+      for (let m = Math.ceil(allUpAt / MINUTE) * MINUTE; m + 5_000 <= endedAt; m += MINUTE) {
+        const made = perMinute.get(m / MINUTE) ?? 0;
+        const pending = newRuns.some((x) => x.created_at < m && (x.finished_at === null || x.finished_at > m));
+        expect(made === 1 || pending, `the firing at ${new Date(m).toISOString()} made no run; seed ${seed}`).toBe(true);
+      }
+
+      // Nothing left behind in the queue.
+      const states = db.prepare(`SELECT state, COUNT(*) AS n FROM jobs WHERE connection_id = ? GROUP BY state`).all(connectionId);
+      expect(states).toEqual([{ state: 'succeeded', n: expect.any(Number) }]);
+    } finally {
+      // eslint-disable-next-line no-console
+      console.info(`[multi-node] seed ${seed}\n  ${notes.join('\n  ')}`);
+      const errors = nodes.flatMap((n, i) => (n?.lines ?? []).filter((l) => /"level":(50|60)/.test(l)).map((l) => `node ${i}: ${l.slice(0, 400)}`));
+      // eslint-disable-next-line no-console
+      if (errors.length) console.info(`[multi-node] error lines of the nodes:\n${errors.slice(0, 30).join('\n')}`);
+    }
+  }, 8 * 60_000); // its own waits: 90 s to the kill, 180 s to the finish, 150 s for a firing
+});
