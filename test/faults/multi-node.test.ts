@@ -11,7 +11,8 @@
 //     every request the fake received from all nodes, refused ones included; see PORTAL_LIMIT) nor more than 5
 //     searches in a second;
 //   - one run per scheduled firing: each minute that fired made exactly one run, unless the previous firing's run
-//     was still queued or running (then the firing joins it), and no minute made two.
+//     was still queued or running (then the firing joins it), no minute made two, and a scheduler firing a minute
+//     late (this process's, after that minute's run finished) makes none.
 //
 // Unlike test/faults/sigkill-backfill.test.ts, the killed node's leases are not expired by hand: the other nodes
 // reclaim them through the queue once the real 30-second lease has run out, as they would in production.
@@ -226,16 +227,27 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
       );
       notes.push(`backfill done ${Date.now() - startedAt} ms in`);
 
-      // At least one minute boundary passed with every node up, and its run finished.
+      // At least one minute boundary passed with every node up and its run finished — early enough in its minute
+      // that a node whose cron fires late can still fire that same minute.
+      let firing: RunRow | undefined;
       await waitFor(
-        'a scheduled firing after all nodes were up, and its run to finish',
+        'a scheduled firing after all nodes were up, its run finished within its minute',
         () => {
           const scheduled = runs().filter((x) => x.trigger === 'schedule' && x.created_at >= allUpAt);
-          return scheduled.length > 0 && scheduled.every((x) => x.state === 'succeeded') && unfinished.get(connectionId) === 0;
+          const now = Date.now();
+          firing = scheduled.find((x) => x.state === 'succeeded' && Math.floor(x.created_at / MINUTE) === Math.floor(now / MINUTE) && now % MINUTE < 50_000);
+          return firing !== undefined && scheduled.every((x) => x.state === 'succeeded') && unfinished.get(connectionId) === 0;
         },
         150_000,
-        250,
+        100,
       );
+      // A fourth scheduler (this process's) fires that minute late, after its run has finished: the firing already
+      // made its run, so this one makes none.
+      const before = runs().length;
+      services.scheduler.fire(connectionId, 'new');
+      const late = runs().slice(before);
+      notes.push(`late firing of ${new Date(firing!.created_at).toISOString().slice(0, 16)} made ${late.length} run(s)`);
+      expect(late, `a late firing of the minute ${new Date(firing!.created_at).toISOString()} made another run; seed ${seed}`).toEqual([]);
       const endedAt = Date.now();
 
       for (const node of live()) node.child.kill('SIGTERM');
