@@ -23,13 +23,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactCreationEvent, sendWebhook, startHubSpotFake, type HubSpotFake, type WebhookEvent } from '../fakes/hubspot/index.js';
+import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook, startHubSpotFake, type HubSpotFake, type WebhookEvent } from '../fakes/hubspot/index.js';
 import { hubspotEnv, installCrm } from '../helpers/crm.js';
 import { findPostgres, freshSchema, type FreshSchema } from '../helpers/pg.js';
 import { assertAvailable, skipWithout } from '../helpers/required.js';
 import { startService, type TestService } from '../helpers/service.js';
 import type { RunRow } from '../../src/db/sync-runs.repo.js';
 import { BIN, PUBLIC_URL, ROOT, rng, spawnServe, testSeed, waitFor, type ServeChild } from './support.js';
+
+type RunSummary = Pick<RunRow, 'id' | 'mode' | 'trigger' | 'state' | 'created_at' | 'finished_at'>;
 
 const CONTACTS = 3000;
 const WEBHOOK_CONTACTS = 300;
@@ -148,7 +150,8 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
   it('when one of three nodes is SIGKILLed mid-backfill and restarted, then every contact is written and charged once, HubSpot never sees more than its limit per 10 s, and each firing makes one run', async () => {
     const services = t!.services;
     const db = services.db;
-    const runs = () => db.prepare(`SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at`).all(connectionId) as RunRow[];
+    const runs = () =>
+      db.prepare(`SELECT id, mode, trigger, state, created_at, finished_at FROM sync_runs WHERE connection_id = ? ORDER BY created_at`).all(connectionId) as RunSummary[];
     const runState = (id: string) => services.repos.runs.get(id)!.state;
     const batchUpdates = () => fake.requests.filter((q) => q.method === 'POST' && BATCH_UPDATE.test(q.path) && q.status !== 429).length;
     const unfinished = db.prepare(`SELECT COUNT(*) FROM jobs WHERE connection_id = ? AND state != 'succeeded'`).pluck();
@@ -171,7 +174,7 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
       for (let i = 0; i < newIds.length; ) {
         const n = r.int(1, 12);
         const events = newIds.slice(i, i + n).map((id) => contactCreationEvent(fake.portalId, id));
-        if (r.chance(0.2)) events.push({ ...events[0]!, eventId: events[0]!.eventId + 1, subscriptionType: 'contact.propertyChange', propertyName: 'email' });
+        if (r.chance(0.2)) events.push(contactPropertyChangeEvent(fake.portalId, events[0]!.objectId, 'email', fake.getContact(String(events[0]!.objectId))!.properties.email!));
         deliveries.push(events);
         i += n;
       }
@@ -229,7 +232,7 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
 
       // At least one minute boundary passed with every node up and its run finished — early enough in its minute
       // that a node whose cron fires late can still fire that same minute.
-      let firing: RunRow | undefined;
+      let firing: RunSummary | undefined;
       await waitFor(
         'a scheduled firing after all nodes were up, its run finished within its minute',
         () => {
