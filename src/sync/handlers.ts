@@ -6,7 +6,6 @@ import type { ObjectType } from '../../connectors/types.js';
 import type { ContextRegistry } from './context.js';
 import { mappedFields, type Pipeline } from './pipeline.js';
 import type { TaskOutbox } from './tasks.js';
-import type { EarlierCharge } from './earlier-charge.js';
 
 export const CONTACT_ENRICH = 'contact.enrich';
 
@@ -34,8 +33,8 @@ export function createContactEnrichHandler(deps: {
   registry: ContextRegistry;
   pipeline: Pipeline;
   outbox: TaskOutbox;
-  /** A charge a run already made for a contact (see earlier-charge.ts); without it each job charges under its own key. */
-  earlierCharges?: ((connectionId: string) => EarlierCharge) | undefined;
+  /** A charge a run already made for a contact (earlier-charge.ts: the key to charge under); without it, the job's own. */
+  earlierCharges?: ((connectionId: string) => (ref: { objectType: ObjectType; id: string }, own: string) => string) | undefined;
 }): JobHandler {
   return {
     batchSize: 100,
