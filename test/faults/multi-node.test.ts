@@ -157,7 +157,26 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
     const runState = (id: string) => services.repos.runs.get(id)!.state;
     const batchUpdates = () => fake.requests.filter((q) => q.method === 'POST' && BATCH_UPDATE.test(q.path) && q.status !== 429).length;
     const unfinished = db.prepare(`SELECT COUNT(*) FROM jobs WHERE connection_id = ? AND state != 'succeeded'`).pluck();
-    const holderOfRunning = db.prepare(`SELECT leased_by FROM jobs WHERE connection_id = ? AND state = 'running' AND name = ? ORDER BY id LIMIT 1`).pluck();
+    const running = db.prepare(`SELECT id, leased_by, payload_json FROM jobs WHERE connection_id = ? AND state = 'running' AND name = ? ORDER BY id`);
+    const chargedUnder = db.prepare(`SELECT COUNT(*) FROM credit_ledger WHERE idempotency_key = ?`).pluck();
+    const snapshotOf = db.prepare(`SELECT COUNT(*) FROM contact_snapshots WHERE connection_id = ? AND object_type = 'contact' AND contact_id = ?`).pluck();
+    const runCharges = db.prepare(`SELECT COUNT(*) FROM credit_ledger WHERE connection_id = ? AND idempotency_key LIKE ?`).pluck();
+    /**
+     * The node holding a running batch of `kind` that has charged contacts it has not committed yet (the moment a kill
+     * leaves charges without snapshots), or undefined.
+     */
+    const holderWithUncommittedCharges = (kind: 'sync.run' | 'contact.enrich', runId: string): string | undefined => {
+      for (const job of running.all(connectionId, kind) as { id: number; leased_by: string; payload_json: string }[]) {
+        if (kind === 'sync.run') {
+          const committed = services.repos.runs.get(runId)!.counts.found;
+          if ((runCharges.get(connectionId, `run:${runId}:%`) as number) > committed) return job.leased_by;
+        } else {
+          const contactId = (JSON.parse(job.payload_json) as { contactId: string }).contactId;
+          if (chargedUnder.get(`job:${job.id}:contact:${contactId}`) === 1 && snapshotOf.get(connectionId, contactId) === 0) return job.leased_by;
+        }
+      }
+      return undefined;
+    };
     const notes: string[] = [];
     const startedAt = Date.now();
 
@@ -215,15 +234,16 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
       };
       const half = Math.ceil(deliveries.length / 2);
 
-      // The node to kill holds either a backfill claim or a batch of webhook contacts: a contact charged by a dead
-      // webhook batch may be reached by the backfill before that batch is redone, and the other way round.
+      // The node to kill holds either a backfill claim or a batch of webhook contacts, and has charged contacts it has
+      // not committed: a contact charged by a dead webhook batch may be reached by the backfill before that batch is
+      // redone (and the other way round), which must replay the charge, not make a second one.
       const kind = r.pick(['sync.run', 'contact.enrich'] as const);
       const target = r.int(4, 12);
       await waitFor(`batch write ${target}`, () => batchUpdates() >= target, 90_000, 2);
       // The first half of the webhooks arrives while the node is picked and killed.
       const firstHalf = deliver(deliveries.slice(0, half));
       let holder: string | undefined;
-      await waitFor(`a node holding a running ${kind} batch`, () => (holder = holderOfRunning.get(connectionId, kind) as string | undefined) !== undefined, 60_000, 2);
+      await waitFor(`a node holding a ${kind} batch it charged and has not committed`, () => (holder = holderWithUncommittedCharges(kind, backfill.id)) !== undefined, 60_000, 2);
       const victimIndex = nodes.findIndex((n) => holder!.includes(`:${n!.pid}:`));
       expect(victimIndex, `the lease holder ${holder} is one of the nodes`).toBeGreaterThanOrEqual(0);
       expect(runState(backfill.id), `the backfill finished before the kill; seed ${seed}`).not.toBe('succeeded');
