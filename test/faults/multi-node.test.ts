@@ -127,7 +127,7 @@ describe.skipIf(skipWithout(postgres))('three nodes on one PostgreSQL, one SIGKI
 
     // This process connects the portal (OAuth through the fake) and reads the database afterwards; it runs no
     // worker and no scheduler: the three children do all the work.
-    t = await startService({ env, worker: false, scheduler: false });
+    t = await startService({ env, backend: 'postgres', worker: false, scheduler: false });
     ({ connectionId } = await installCrm(t, 'hubspot'));
     // Contacts that existed before the install: the backfill's business, not the "new records" schedule's.
     const yesterday = new Date(Date.now() - 86_400_000);
