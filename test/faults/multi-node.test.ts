@@ -77,7 +77,7 @@ function datasetRows(emails: string[]): string {
     .join('\n');
 }
 
-/** Most requests of `kind` received inside any span of `windowMs` (closed-open), over every node's calls. */
+/** Most of the given times inside any span of `windowMs` (closed-open): the requests of every node, as the fake saw them. */
 function maxInSpan(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
   let best = 0;
