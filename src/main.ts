@@ -49,6 +49,7 @@ import { createRunService, SYNC_RUN, type RunService } from './sync/runs.js';
 import { createEstimator, type Estimator } from './sync/estimate.js';
 import { createOwnerDirectory, type OwnerDirectory } from './sync/owners.js';
 import { CONTACT_ENRICH, createContactEnrichHandler } from './sync/handlers.js';
+import { createEarlierCharges } from './sync/earlier-charge.js';
 import { createScheduler, type Scheduler } from './sync/schedules.js';
 import { createInstallService, type InstallService } from './sync/install.js';
 import { createOutboundEndpoints, type OutboundEndpoints } from './sync/outbound-endpoint.js';
@@ -214,8 +215,11 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     fetchImpl: opts.fetchImpl,
     timeoutMs: opts.alertTimeoutMs,
   });
+  // A contact reached by its own job and by a run is charged once, also when a node died between charge and commit.
+  const earlierCharges = createEarlierCharges({ queue, runs: repos.runs, charged: (key) => repos.ledger.findByIdempotencyKey(key) !== undefined });
   const runService = createRunService({
     afterRun: alertService.afterRun,
+    earlierCharges,
     queue,
     runs: repos.runs,
     contacts: repos.contacts,
@@ -242,7 +246,7 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     log,
   });
   const handlers = {
-    [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox }),
+    [CONTACT_ENRICH]: createContactEnrichHandler({ registry, pipeline, outbox, earlierCharges }),
     [SYNC_RUN]: runService.handler,
     [RUN_ALERT]: alertService.handler,
   };

@@ -16,6 +16,7 @@ import {
   DEFAULT_SCOPES,
   type Fault,
   type FakeContact,
+  type FakeContactWrite,
   type FakeOwner,
   type FakeProperty,
   type FakeRequest,
@@ -30,6 +31,7 @@ import { DEFAULT_APP_ID } from './webhook.js';
 export type {
   FakeAssociation,
   FakeContact,
+  FakeContactWrite,
   FakeOwner,
   FakeProperty,
   FakePropertyGroup,
@@ -104,6 +106,8 @@ export interface HubSpotFake {
   revokeRefreshTokens(): void;
   inject(fault: Fault): void;
   requests: FakeRequest[];
+  /** Every contact update in order, with the properties it changed (none for a repeated write of the same values). */
+  contactWrites: FakeContactWrite[];
   maxRequestsInWindow(windowMs?: number): number;
   resetRequests(): void;
   /** Empties the rate-limit windows (not part of HubSpot; handy between test cases). */
@@ -262,6 +266,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
       state.faults.push({ ...fault });
     },
     requests: state.requests,
+    contactWrites: state.contactWrites,
     maxRequestsInWindow: (windowMs = opts.rateLimit.windowMs) => maxInWindow(state.requests, windowMs),
     resetRequests() {
       state.requests.length = 0;

@@ -89,6 +89,15 @@ export interface FakeRequest {
   kind: RequestKind;
 }
 
+/** One update of a contact's values (through the API or the fake's own setter). */
+export interface FakeContactWrite {
+  /** Epoch ms of the update. */
+  at: number;
+  contactId: string;
+  /** The properties whose value this update changed ('' = cleared); empty for a write of the values already held. */
+  changed: string[];
+}
+
 export interface Fault {
   method?: string;
   path: RegExp;
@@ -296,6 +305,8 @@ export class PortalState {
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly faults: Fault[] = [];
   requests: FakeRequest[] = [];
+  /** Every contact update, in order: a test tells a first write from a repeated one (same values, nothing changed). */
+  readonly contactWrites: FakeContactWrite[] = [];
   private nextContactId = 101;
   private nextTaskId = 90001;
   private lastStamp = 0;
@@ -374,6 +385,9 @@ export class PortalState {
 
   /** Applies already-validated values ('' clears) and bumps lastmodifieddate. */
   applyContactUpdate(contact: FakeContact, values: Record<string, string>): void {
+    const changed = Object.entries(values)
+      .filter(([k, v]) => (contact.properties[k] ?? '') !== (k === 'email' ? v.toLowerCase() : v))
+      .map(([k]) => k);
     for (const [k, v] of Object.entries(values)) {
       if (k === 'email') {
         const old = contact.properties.email;
@@ -385,6 +399,7 @@ export class PortalState {
     }
     contact.updatedAt = this.now();
     contact.properties.lastmodifieddate = contact.updatedAt.toISOString();
+    this.contactWrites.push({ at: contact.updatedAt.getTime(), contactId: contact.id, changed });
   }
 
   archiveContact(contact: FakeContact): void {

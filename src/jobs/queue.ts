@@ -288,6 +288,11 @@ export function createQueue(db: Db, opts: QueueOptions) {
       const row = get.get(id);
       return row && jobFromRow(row);
     },
+    /** The job enqueued under a dedupe key (whatever its state), if any. */
+    byDedupeKey(key: string): JobRow | undefined {
+      const id = byDedupe.get(key)?.id;
+      return id === undefined ? undefined : queue.get(Number(id));
+    },
     /** Jobs per state, every state present (the dashboard and the jobs gauge). */
     counts(): JobCounts {
       const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as JobCounts;

@@ -23,7 +23,19 @@ export function contactJobKey(connectionId: string, objectType: ObjectType, cont
   return `enrich:${connectionId}:${objectType}:${contactId}`;
 }
 
-export function createContactEnrichHandler(deps: { registry: ContextRegistry; pipeline: Pipeline; outbox: TaskOutbox }): JobHandler {
+/** The ledger key a contact's job charges it under: the key a run handed over with it, else the job's own. */
+export function jobChargeKey(job: Pick<JobRow, 'id' | 'payload'>, ref: { objectType: string; id: string }): string {
+  const handedOver = ContactEnrichPayload.safeParse(job.payload);
+  return (handedOver.success ? handedOver.data.chargeKey : undefined) ?? `job:${job.id}:${ref.objectType}:${ref.id}`;
+}
+
+export function createContactEnrichHandler(deps: {
+  registry: ContextRegistry;
+  pipeline: Pipeline;
+  outbox: TaskOutbox;
+  /** A charge a run already made for a contact (earlier-charge.ts: the key to charge under); without it, the job's own. */
+  earlierCharges?: ((connectionId: string) => (ref: { objectType: ObjectType; id: string }, own: string) => string) | undefined;
+}): JobHandler {
   return {
     batchSize: 100,
     async run(jobs: JobRow[]): Promise<JobResult[]> {
@@ -50,10 +62,16 @@ export function createContactEnrichHandler(deps: { registry: ContextRegistry; pi
         const ids = [...new Set(items.map((i) => i.payload.contactId))];
         const contacts = await ctx.session.read(objectType, ids, mappedFields(ctx.settings, objectType));
         const jobIdOf = new Map(items.map((i) => [i.payload.contactId, i.job.id]));
-        const chargeKeyOf = new Map(items.flatMap((i) => (i.payload.chargeKey ? [[i.payload.contactId, i.payload.chargeKey] as const] : [])));
+        const jobOf = new Map(items.map((i) => [i.payload.contactId, i.job]));
+        // A first enrichment replays a charge a run made for the contact before its node died; an admin's "again" is
+        // a new lookup and charges under the job's own key.
+        const earlier = again ? undefined : deps.earlierCharges?.(connectionId);
         const outcomes = await deps.pipeline.processBatch(ctx, objectType, contacts, {
           mode: again ? 'job-changes' : 'new',
-          idempotencyKey: (ref) => chargeKeyOf.get(ref.id) ?? `job:${jobIdOf.get(ref.id)}:${ref.objectType}:${ref.id}`,
+          idempotencyKey: (ref) => {
+            const own = jobChargeKey(jobOf.get(ref.id)!, ref);
+            return earlier ? earlier(ref, own) : own;
+          },
           jobIds: jobIdOf,
         });
         const byId = new Map(outcomes.map((o) => [o.ref.id, o]));

@@ -17,6 +17,7 @@ import { guardsOf } from './guard-settings.js';
 import { fitToAllowance, monitoringAllowance } from './budget.js';
 import type { TaskOutbox } from './tasks.js';
 import { CONTACT_ENRICH, contactJobKey } from './handlers.js';
+import { runChargeKey, type EarlierCharge } from './earlier-charge.js';
 
 export const SYNC_RUN = 'sync.run';
 export const SYNC_MODES = ['new', 'backfill', 'job-changes'] as const;
@@ -48,6 +49,8 @@ export interface RunServiceDeps {
   cacheTtlDays: number;
   /** Runs in the transaction that finishes a run (the job-change alert is queued there, so it is never lost). */
   afterRun?: ((run: RunRow) => void) | undefined;
+  /** A charge a contact's own job already made (see earlier-charge.ts); without it a run charges under its own key. */
+  earlierCharges?: ((connectionId: string) => EarlierCharge) | undefined;
 }
 
 export function createRunService(deps: RunServiceDeps) {
@@ -98,7 +101,10 @@ export function createRunService(deps: RunServiceDeps) {
     const objectType = ctx.session.objectTypes[cp.objectIndex];
     if (!objectType) return 'done';
     const fields = mappedFields(ctx.settings, objectType);
-    const key = (ref: { objectType: string; id: string }) => `run:${run.id}:${ref.objectType}:${ref.id}`;
+    // A backfill or new-records run replays a charge the contact's own job made before its node died; a job-changes
+    // run is a new lookup of contacts enriched before, charged under the run's key.
+    const earlier = run.mode === 'job-changes' ? undefined : deps.earlierCharges?.(ctx.id);
+    const key = (ref: { objectType: ObjectType; id: string }) => (earlier ? earlier(ref, runChargeKey(run.id, ref)) : runChargeKey(run.id, ref));
     let missing = 0;
     let highWater: string | null = null;
 

@@ -106,10 +106,10 @@ function baseEnv(): Record<string, string> {
   return out;
 }
 
-/** Spawns `node bin/crm-enrich.mjs serve` and resolves once GET /healthz answers 200. */
-export async function spawnServe(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<ServeChild> {
+/** Spawns `node bin/crm-enrich.mjs serve [args]` and resolves once GET /healthz answers 200. */
+export async function spawnServe(env: Record<string, string>, opts: { readyTimeoutMs?: number; args?: string[] } = {}): Promise<ServeChild> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [BIN, 'serve', ...(opts.args ?? [])], {
     cwd: ROOT,
     env: { ...baseEnv(), HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL, LOG_LEVEL: 'info', ADMIN_PASSWORD, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

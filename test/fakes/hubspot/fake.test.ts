@@ -319,6 +319,23 @@ describe('HubSpot fake through @hubspot/api-client', () => {
       expect((await sdkError(client.crm.contacts.basicApi.getById('999999'))).code).toBe(404);
     });
 
+    it('when a batch update is sent twice with the same values, then the write log shows the changed properties once and an empty change the second time', async () => {
+      const { client } = await connect(fake);
+      const [a, b] = fake.addContacts(2, (i) => ({ email: `w${i}@acme.com`, city: 'Paris' }));
+      const inputs: { id: string; properties: Record<string, string> }[] = [
+        { id: a!.id, properties: { city: 'Berlin', jobtitle: 'CTO' } },
+        { id: b!.id, properties: { city: 'Paris' } },
+      ];
+      await client.crm.contacts.batchApi.update({ inputs });
+      await client.crm.contacts.batchApi.update({ inputs });
+      expect(fake.contactWrites.map((w) => [w.contactId, w.changed])).toEqual([
+        [a!.id, ['city', 'jobtitle']],
+        [b!.id, []],
+        [a!.id, []],
+        [b!.id, []],
+      ]);
+    });
+
     it('create gives 409 with the existing id on a duplicate email', async () => {
       const { client } = await connect(fake);
       const c = await client.crm.contacts.basicApi.create({ properties: { email: 'Dup@Acme.com', firstname: 'D' }, associations: [] });
