@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrate, openPg } from '../../src/db/open.js';
+import { redactUrl } from '../../src/db/url.js';
 import type { Requirement } from './required.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -29,16 +30,6 @@ export function pgTestUrl(env: NodeJS.ProcessEnv = process.env): string {
   return v ? v : DEFAULT_URL;
 }
 
-/** The URL without its password, for messages. */
-function shown(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable TEST_DATABASE_URL)';
-  }
-}
 
 let probed: { url: string; requirement: Requirement } | undefined;
 
@@ -65,10 +56,10 @@ export function findPostgres(env: NodeJS.ProcessEnv = process.env): Requirement 
       timeout: PROBE_TIMEOUT_MS * 3,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    requirement = { what: 'PostgreSQL', found: shown(url), hint, requiredBy: 'REQUIRE_POSTGRES' };
+    requirement = { what: 'PostgreSQL', found: redactUrl(url), hint, requiredBy: 'REQUIRE_POSTGRES' };
   } catch (e) {
     const why = (e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message;
-    requirement = { what: 'PostgreSQL', found: null, hint: `${shown(url)}: ${why}; ${hint}`, requiredBy: 'REQUIRE_POSTGRES' };
+    requirement = { what: 'PostgreSQL', found: null, hint: `${redactUrl(url)}: ${why}; ${hint}`, requiredBy: 'REQUIRE_POSTGRES' };
   }
   probed = { url, requirement };
   return requirement;
