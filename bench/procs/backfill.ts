@@ -76,7 +76,7 @@ async function run() {
     ledger: s.db
       .prepare(
         `SELECT COALESCE(SUM(found), 0) AS found, COALESCE(SUM(credits), 0) AS credits, COUNT(DISTINCT CASE WHEN credits > 0 THEN idempotency_key END) AS chargedKeys,
-                COALESCE(SUM(outcome = 'failed'), 0) AS failed FROM credit_ledger`,
+                COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0) AS failed FROM credit_ledger`,
       )
       .get() as { found: number; credits: number; chargedKeys: number; failed: number },
   };
