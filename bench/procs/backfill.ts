@@ -3,7 +3,7 @@
 // does, sampling RSS every 100 ms.
 import type { Services } from '../../src/main.js';
 import { serveRpc, cpuMs, rssSampler } from '../lib/ipc.js';
-import { createBenchServices, importJsonl, installCrm, peopleJsonl } from '../lib/service.js';
+import { createBenchServices, importJsonl, installCrm, peopleJsonl, storeInfo } from '../lib/service.js';
 
 let services: Services | undefined;
 let cleanup: (() => void) | undefined;
@@ -31,7 +31,7 @@ async function start(o: {
   if (report.skipped) throw new Error(`dataset import skipped ${report.skipped} rows: ${JSON.stringify(report.errors.slice(0, 3))}`);
   connectionId = await installCrm(services, o.crm);
   if (o.whatIfPragma) services.db.pragma(o.whatIfPragma);
-  return { connectionId, imported: report.imported, importMs: Math.round(importMs), rssBeforeRun: process.memoryUsage.rss() };
+  return { connectionId, imported: report.imported, importMs: Math.round(importMs), rssBeforeRun: process.memoryUsage.rss(), backendPid: storeInfo(services).backendPid ?? null };
 }
 
 /** Started with --expose-gc: the heap still held after a full GC, before and after the run (a leak shows here). */
