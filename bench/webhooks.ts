@@ -1,6 +1,6 @@
 // Benchmark 2: HubSpot webhook intake. Signed v3 batches of 100 contact.creation events at a fixed offered rate
 // (open loop, at most 10 requests in flight: HubSpot's default maxConcurrentRequests), stepped up until the p99
-// acknowledgement passes 100 ms; then two bisection steps. Worker off: intake only. At the end every acknowledged
+// acknowledgement passes 100 ms (or down by halves when the first step already fails); then two bisection steps. Worker off: intake only. At the end every acknowledged
 // event must be a queued contact.enrich job. The whole ladder runs once per engine (SQLite, then PostgreSQL when it
 // answers), each in a fresh service process and store.
 import { startChild } from './lib/ipc.js';
@@ -176,7 +176,8 @@ async function ladder(cfg: BenchConfig, engine: Engine): Promise<EngineRun> {
       return st;
     };
 
-    // Doubling ladder, then bisect (geometric) between the last pass and the first failure.
+    // Doubling ladder, then bisect (geometric) between the last pass and the first failure. A store that fails the
+    // first step (500 events/s) is stepped down by halves instead, to at most 3 lower rates.
     let rate = 5;
     let lastPass = 0;
     let firstFail = 0;
@@ -189,9 +190,15 @@ async function ladder(cfg: BenchConfig, engine: Engine): Promise<EngineRun> {
       }
       rate *= 2;
     }
+    for (let i = 0; i < 3 && !lastPass; i++) {
+      rate = firstFail / 2;
+      const st = await step(rate);
+      if (st.pass) lastPass = rate;
+      else firstFail = rate;
+    }
     if (firstFail && lastPass) {
       for (let i = 0; i < 2; i++) {
-        const mid = Math.round(Math.sqrt(lastPass * firstFail));
+        const mid = lastPass >= 5 ? Math.round(Math.sqrt(lastPass * firstFail)) : round(Math.sqrt(lastPass * firstFail), 2);
         if (mid <= lastPass || mid >= firstFail) break;
         const st = await step(mid);
         if (st.pass) lastPass = mid;
