@@ -226,3 +226,28 @@ export interface Connector {
   /** Revokes the refresh token where the CRM allows it (disconnect). */
   revoke(tokens: TokenSet): Promise<void>;
 }
+
+/** Call limits shared by every process calling one CRM account (several service nodes on one database). All
+ * methods are synchronous and atomic; times are epoch ms. Connectors keep their limits in memory without one. */
+export interface CallWindowStore {
+  /** Sliding window `key` of at most `max` held slots: when fewer are held at `now` (a slot is free once its end
+   * has passed) and no pause runs, holds `slot` until `holdUntil` and returns 0. Otherwise records nothing and
+   * returns how long to wait (ms, > 0) until the earliest slot end or the pause end. */
+  take(key: string, slot: string, max: number, now: number, holdUntil: number): number;
+  /** Moves the end of a held slot to `until` (its request settled); nothing when the slot is gone. */
+  release(key: string, slot: string, until: number): void;
+  /** No new slot of `key` before `until` (an earlier pause end never shortens a running pause). */
+  pause(key: string, until: number): void;
+}
+
+/** A CRM account's API usage as last read, and when (epoch ms). */
+export interface ApiUsageReading extends ApiUsage {
+  at: number;
+}
+
+/** The last known API usage per CRM account, shared by every process (Salesforce budget pauses). */
+export interface ApiUsageStore {
+  load(key: string): ApiUsageReading | null;
+  /** Keeps the newest reading: one older than the stored one is ignored. */
+  save(key: string, reading: ApiUsageReading): void;
+}

@@ -20,6 +20,7 @@ import { createApolloProvider } from './enrichment/providers/apollo.js';
 import type { Provider } from './enrichment/providers/types.js';
 import { createLimiterRegistry } from './enrichment/providers/limiter.js';
 import { createProviderWindowsRepo } from './db/provider-windows.repo.js';
+import { createApiUsageRepo, createCallWindowsRepo } from './db/call-windows.repo.js';
 import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
@@ -171,6 +172,9 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       log,
       clock,
       onCall: (op, status) => metrics.crmCall('hubspot', op, status),
+      // Per-portal windows in the database, on the hot handle like the provider windows: every node (and a CLI
+      // sync) calling the portal counts against one window.
+      callWindows: createCallWindowsRepo(hotDb),
     }),
     salesforce: createSalesforceConnector({
       clientId: config.SALESFORCE_CLIENT_ID,
@@ -182,6 +186,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
       log,
       clock,
       onCall: (op, status) => metrics.crmCall('salesforce', op, status),
+      // Each org's last known API usage in the database: a budget pause seen by one node holds back all of them.
+      apiUsage: createApiUsageRepo(hotDb),
     }),
   };
   const queue = createQueue(db, { clock });
@@ -396,7 +402,13 @@ export async function serve(
     enricher,
     rateLimiter,
     authenticate: (key) => repos.apiKeys.authenticate(key),
-    healthy: () => ping.get() !== undefined,
+    healthy: () => {
+      try {
+        return ping.get() !== undefined;
+      } catch {
+        return false; // the database is down or unreachable: 503, not a 500 with a stack
+      }
+    },
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
     metricsToken: config.METRICS_TOKEN,
     publicUrl: config.PUBLIC_URL,

@@ -7,7 +7,7 @@ import { sleep, type Clock } from '../../src/lib/clock.js';
 import { backoffMs, errorCode, NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
 import { scrub, type Logger } from '../../src/lib/logger.js';
 import type { TokenSet, TokenStore } from '../types.js';
-import type { SlidingWindowLimiter } from './limiter.js';
+import type { WindowLimiter } from './limiter.js';
 import { ErrorBody } from './schemas.js';
 
 /** Refresh this long before `expiresAt` (docs/hubspot.md §1.3: refresh on expires_in, not on a 401). */
@@ -128,7 +128,7 @@ export interface CallerOptions {
   tokens: TokenStore;
   /** Runs the refresh grant; throws ReauthRequiredError when the refresh token is dead. */
   refresh: (current: TokenSet) => Promise<TokenSet>;
-  limiters: { api: SlidingWindowLimiter; search: SlidingWindowLimiter };
+  limiters: { api: WindowLimiter; search: WindowLimiter };
   timeoutMs: number;
   log: Logger;
   clock: Clock;

@@ -1,12 +1,13 @@
 // The HubSpot connector: factory behind the Connector port. Rate limiters live here, one pair per portal id, so
-// every session of a portal (webhook jobs, syncs, installs) shares the portal's budget (docs/hubspot.md §5).
+// every session of a portal (webhook jobs, syncs, installs) shares the portal's budget (docs/hubspot.md §5). With a
+// CallWindowStore (the database) the windows are shared by every process calling the portal, not just this one.
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import type { Logger } from '../../src/lib/logger.js';
-import type { ConnectionHandle, Connector, CrmSession } from '../types.js';
+import type { CallWindowStore, ConnectionHandle, Connector, CrmSession } from '../types.js';
 import { createCaller } from './call.js';
 import { createHubSpotApi } from './client.js';
-import { SlidingWindowLimiter } from './limiter.js';
+import { SharedWindowLimiter, SlidingWindowLimiter, type WindowLimiter } from './limiter.js';
 import { createOAuth } from './oauth.js';
 import { createSession, HUBSPOT_OBJECT_TYPES } from './session.js';
 import { createWebhookChannel } from './webhook.js';
@@ -31,6 +32,10 @@ export interface HubSpotConnectorOptions {
   clock?: Clock | undefined;
   /** Metrics hook: one call per HTTP attempt, status 'ok', an HTTP status, 'timeout', 'network' or 'bad_response'. */
   onCall?: ((operation: string, status: string) => void) | undefined;
+  /** Shares the per-portal windows with every process on the same store; without one they live in memory. */
+  callWindows?: CallWindowStore | undefined;
+  /** Epoch-ms time of the shared windows (default Date.now; never the injected `clock`, which tests may freeze). */
+  windowNow?: (() => number) | undefined;
 }
 
 export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector {
@@ -51,12 +56,20 @@ export function createHubSpotConnector(opts: HubSpotConnectorOptions): Connector
     timeoutMs,
     clock,
   });
-  const limiters = new Map<string, { api: SlidingWindowLimiter; search: SlidingWindowLimiter }>();
+  const limiters = new Map<string, { api: WindowLimiter; search: WindowLimiter }>();
+
+  function limiter(portalId: string, kind: 'api' | 'search', max: number, windowMs: number): WindowLimiter {
+    const store = opts.callWindows;
+    if (!store) return new SlidingWindowLimiter(max, windowMs);
+    // A slot whose holder died mid-call is freed after the call timeout plus the window.
+    const holdMs = timeoutMs + windowMs;
+    return new SharedWindowLimiter({ store, key: `hubspot:${portalId}:${kind}`, max, windowMs, holdMs, ...(opts.windowNow ? { now: opts.windowNow } : {}) });
+  }
 
   function limitersFor(portalId: string) {
     let l = limiters.get(portalId);
     if (!l) {
-      l = { api: new SlidingWindowLimiter(rate.max, rate.windowMs), search: new SlidingWindowLimiter(searchPerSecond, 1_000) };
+      l = { api: limiter(portalId, 'api', rate.max, rate.windowMs), search: limiter(portalId, 'search', searchPerSecond, 1_000) };
       limiters.set(portalId, l);
     }
     return l;

@@ -7,6 +7,9 @@
 // Time comes from performance.now(): waits are real timers, so an injected (possibly frozen) test clock must not
 // drive them.
 
+import { randomUUID } from 'node:crypto';
+import type { CallWindowStore } from '../types.js';
+
 export interface Slot {
   /** Frees the slot `windowMs` after now; idempotent. */
   release(): void;
@@ -17,7 +20,7 @@ interface Held {
   until: number;
 }
 
-export class SlidingWindowLimiter {
+export class SlidingWindowLimiter implements WindowLimiter {
   private held: Held[] = [];
   private readonly waiters: (() => void)[] = [];
   private pausedUntil = 0;
@@ -91,5 +94,100 @@ export class SlidingWindowLimiter {
       this.timerAt = Infinity;
       this.pump();
     }, Math.max(1, Math.ceil(wakeAt - now)));
+  }
+}
+
+/** What the caller needs of a portal's limiter, in memory or shared. */
+export interface WindowLimiter {
+  readonly windowMs: number;
+  acquire(): Promise<Slot>;
+  pause(ms: number): void;
+}
+
+export interface SharedWindowLimiterOptions {
+  store: CallWindowStore;
+  /** The window's key in the store, e.g. 'hubspot:<portal>:api'. */
+  key: string;
+  max: number;
+  windowMs: number;
+  /** How long a slot stays held when its holder never releases it (a crashed node): the call timeout + windowMs. */
+  holdMs: number;
+  /** Epoch ms, the same on every node (Date.now by default; tests inject a clock). */
+  now?: () => number;
+  /** A slot freed by another process wakes nobody here: waiters poll the store at least this often (default 250). */
+  pollMs?: number;
+}
+
+/** The same sliding window as SlidingWindowLimiter, held in a CallWindowStore shared by every process calling the
+ * portal: a slot is taken in the store (held while in flight), released to `settled + windowMs`, and a pause after a
+ * 429 holds back every process. Waiters of this process are served FIFO; only the first one asks the store. */
+export class SharedWindowLimiter implements WindowLimiter {
+  readonly windowMs: number;
+  private readonly waiters: { resolve: (s: Slot) => void; reject: (e: unknown) => void }[] = [];
+  private readonly now: () => number;
+  private readonly pollMs: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: SharedWindowLimiterOptions) {
+    if (!Number.isInteger(o.max) || o.max < 1) throw new Error(`rate limit max must be a positive integer, got ${o.max}`);
+    if (!(o.windowMs > 0)) throw new Error(`rate limit window must be positive, got ${o.windowMs}`);
+    this.windowMs = o.windowMs;
+    this.now = o.now ?? (() => Date.now());
+    this.pollMs = o.pollMs ?? 250;
+  }
+
+  acquire(): Promise<Slot> {
+    return new Promise<Slot>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.timer) this.pump();
+    });
+  }
+
+  pause(ms: number): void {
+    try {
+      this.o.store.pause(this.o.key, Math.ceil(this.now() + ms));
+    } catch {
+      // The store failed: the retry's take meets the same failure and reports it to its caller.
+    }
+  }
+
+  private pump(): void {
+    this.timer = undefined;
+    while (this.waiters.length > 0) {
+      const id = randomUUID();
+      let wait: number;
+      try {
+        const now = this.now();
+        wait = this.o.store.take(this.o.key, id, this.o.max, now, Math.ceil(now + this.o.holdMs));
+      } catch (e) {
+        // The store failed (database gone or locked past its timeout): the first waiter gets the error.
+        this.waiters.shift()?.reject(e);
+        continue;
+      }
+      if (wait > 0) {
+        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.min(Math.ceil(wait), this.pollMs)));
+        return;
+      }
+      this.waiters.shift()?.resolve(this.slot(id));
+    }
+  }
+
+  private slot(id: string): Slot {
+    let done = false;
+    return {
+      release: () => {
+        if (done) return;
+        done = true;
+        try {
+          this.o.store.release(this.o.key, id, Math.ceil(this.now() + this.windowMs));
+        } catch {
+          // The slot then ends at its hold limit instead: later, never earlier, so the window still holds.
+        }
+        if (this.waiters.length > 0 && this.timer) {
+          clearTimeout(this.timer);
+          this.pump();
+        }
+      },
+    };
   }
 }

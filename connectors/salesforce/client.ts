@@ -3,7 +3,8 @@
 // the connector's own types (schemas.ts), never jsforce's.
 import { Connection } from 'jsforce';
 import type { z } from 'zod';
-import type { ApiUsage, TokenSet, TokenStore } from '../types.js';
+import type { ApiUsage, ApiUsageStore, TokenSet, TokenStore } from '../types.js';
+import { createMemoryApiUsageStore } from '../../src/lib/call-window.js';
 import { BudgetExhaustedError, NonRetryableError, ReauthRequiredError, RetryAfterError } from '../../src/lib/errors.js';
 import type { Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
@@ -37,33 +38,37 @@ export interface SfClientOptions {
   timeoutMs?: number;
 }
 
-/** Per-org API budget, shared by every session of the org in this process. */
+/** Per-org API budget, shared by every session of the org in this process, and by every process when the usage
+ * store is shared (the database): the last known usage and the pause it causes are the store's. */
 export class ApiBudget {
-  private last: (ApiUsage & { at: number }) | null = null;
   constructor(
     private readonly percent: number,
     private readonly waitMs: number,
     private readonly clock: Clock,
+    private readonly store: ApiUsageStore = createMemoryApiUsageStore(),
+    /** The org's key in the store. */
+    private readonly key = 'salesforce',
   ) {}
 
   observe(u: ApiUsage): void {
-    this.last = { ...u, at: this.clock.now() };
+    this.store.save(this.key, { used: u.used, limit: u.limit, at: this.clock.now() });
   }
 
   /** REQUEST_LIMIT_EXCEEDED: the allocation is gone even if no header told us so. */
   exhausted(): void {
-    const limit = this.last?.limit ?? 1;
-    this.last = { used: limit, limit, at: this.clock.now() };
+    const limit = this.store.load(this.key)?.limit ?? 1;
+    this.store.save(this.key, { used: limit, limit, at: this.clock.now() });
   }
 
   usage(): ApiUsage | null {
-    return this.last ? { used: this.last.used, limit: this.last.limit } : null;
+    const l = this.store.load(this.key);
+    return l ? { used: l.used, limit: l.limit } : null;
   }
 
   /** Throws while the last known usage is over budget. After `waitMs` one call is let through as a probe: usage
    * only becomes known again from a response header, and the rolling 24 h window frees calls over time. */
   check(): void {
-    const l = this.last;
+    const l = this.store.load(this.key);
     if (!l || l.limit <= 0 || (l.used / l.limit) * 100 < this.percent) return;
     const age = this.clock.now() - l.at;
     if (age >= this.waitMs) return;

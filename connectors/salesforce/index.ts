@@ -1,7 +1,8 @@
 // createSalesforceConnector: the Connector port for Salesforce (OAuth web-server flow with PKCE, Contacts and Leads).
-import type { Connector, ConnectionHandle } from '../types.js';
+import type { ApiUsageStore, Connector, ConnectionHandle } from '../types.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
+import { createMemoryApiUsageStore } from '../../src/lib/call-window.js';
 import type { Logger } from '../../src/lib/logger.js';
 import { ApiBudget, SfClient } from './client.js';
 import { authorizeUrl, exchangeCode, revokeToken, type OAuthConfig } from './oauth.js';
@@ -24,13 +25,17 @@ export interface SalesforceConnectorOptions {
   log: Logger;
   clock?: Clock | undefined;
   onCall?: ((operation: string, status: string) => void) | undefined;
+  /** Shares each org's last known API usage (and so the budget pause) with every process on the same store;
+   * without one it lives in memory. */
+  apiUsage?: ApiUsageStore | undefined;
 }
 
 export function createSalesforceConnector(opts: SalesforceConnectorOptions): Connector {
   const clock = opts.clock ?? systemClock;
   const configured = Boolean(opts.clientId && opts.clientSecret);
   const loginUrl = opts.loginUrl.replace(/\/+$/, '');
-  // Budgets are per org and outlive sessions: the sync layer rebuilds a session when settings change.
+  // Budgets are per org and outlive sessions: the sync layer rebuilds a session when settings change. Their state
+  // is the usage store's, so with the database every node pauses together.
   const budgets = new Map<string, ApiBudget>();
 
   function oauth(): OAuthConfig {
@@ -43,7 +48,7 @@ export function createSalesforceConnector(opts: SalesforceConnectorOptions): Con
   function budgetOf(orgId: string): ApiBudget {
     let b = budgets.get(orgId);
     if (!b) {
-      b = new ApiBudget(opts.budgetPercent ?? 80, opts.budgetWaitMs ?? 15 * 60_000, clock);
+      b = new ApiBudget(opts.budgetPercent ?? 80, opts.budgetWaitMs ?? 15 * 60_000, clock, opts.apiUsage ?? createMemoryApiUsageStore(), `salesforce:${orgId}`);
       budgets.set(orgId, b);
     }
     return b;

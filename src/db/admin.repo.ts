@@ -3,6 +3,7 @@
 // which live with the rest of the SQL on `jobs` in src/jobs/queue.ts.
 import type { Db } from './open.js';
 import type { AuditRow } from './contacts.repo.js';
+import { utcDayOf } from './ledger.repo.js';
 
 export interface AdminSessionRow {
   id_hash: string;
@@ -50,13 +51,14 @@ export function createAdminRepo(db: Db) {
   );
   const auditByEmail = db.prepare<[string, number, number], AuditSearchRow>(
     `SELECT l.*, c.crm FROM audit_log l LEFT JOIN connections c ON c.id = l.connection_id
-      WHERE l.email LIKE ? ESCAPE '\\' ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?`,
+      WHERE lower(l.email) LIKE lower(?) ESCAPE '\\' ORDER BY l.created_at DESC, l.id DESC LIMIT ? OFFSET ?`,
   );
-  const creditsDaily = db.prepare<[number], CreditDayRow>(
-    `SELECT a.id AS account_id, a.name AS account, strftime('%Y-%m-%d', l.created_at / 1000, 'unixepoch') AS day,
-            COUNT(*) AS requests, SUM(l.found) AS found, SUM(l.cache_hit) AS cache_hits, SUM(l.credits) AS credits
+  // Days are numbered in SQL (UTC days since the epoch) and named in TypeScript (utcDayOf).
+  const creditsDaily = db.prepare<[number], Omit<CreditDayRow, 'day'> & { day_n: number }>(
+    `SELECT a.id AS account_id, a.name AS account, l.created_at / 86400000 AS day_n, COUNT(*) AS requests,
+            CAST(SUM(l.found) AS BIGINT) AS found, CAST(SUM(l.cache_hit) AS BIGINT) AS cache_hits, CAST(SUM(l.credits) AS BIGINT) AS credits
        FROM credit_ledger l JOIN accounts a ON a.id = l.account_id
-      WHERE l.created_at >= ? GROUP BY a.id, day ORDER BY a.name, day`,
+      WHERE l.created_at >= ? GROUP BY a.id, a.name, l.created_at / 86400000 ORDER BY a.name, day_n`,
   );
   const lastRuns = db.prepare<[], { connection_id: string; mode: string; state: string; created_at: number; finished_at: number | null }>(
     `SELECT r.connection_id, r.mode, r.state, r.created_at, r.finished_at FROM sync_runs r
@@ -86,7 +88,8 @@ export function createAdminRepo(db: Db) {
       const t = term.trim();
       return t ? auditByEmail.all(likePattern(t), limit, offset) : auditRecent.all(limit, offset);
     },
-    creditsDaily: (since: number) => creditsDaily.all(since),
+    creditsDaily: (since: number): CreditDayRow[] =>
+      creditsDaily.all(since).map(({ day_n, ...r }) => ({ account_id: r.account_id, account: r.account, day: utcDayOf(day_n), requests: r.requests, found: r.found, cache_hits: r.cache_hits, credits: r.credits })),
     /** The latest run of each connection and mode (for the schedules page). */
     lastRuns: () => lastRuns.all(),
   };

@@ -40,11 +40,11 @@ export function createConnectionsRepo(db: Db, cipher: Cipher, clock: Clock) {
   );
   const insert = db.prepare(
     `INSERT INTO connections (id, crm, account_id, external_id, label, user_id, status, tokens_enc, token_expires_at, settings_json, created_at, updated_at)
-     VALUES (@id, @crm, @account_id, @external_id, @label, @user_id, 'connected', @tokens_enc, @token_expires_at, @settings_json, @now, @now)`,
+     VALUES (?, ?, ?, ?, ?, ?, 'connected', ?, ?, ?, ?, ?)`,
   );
   const reinstall = db.prepare(
-    `UPDATE connections SET label = @label, user_id = @user_id, status = 'connected', status_reason = NULL, tokens_enc = @tokens_enc,
-       token_expires_at = @token_expires_at, refresh_lock_until = NULL, updated_at = @now WHERE id = @id`,
+    `UPDATE connections SET label = ?, user_id = ?, status = 'connected', status_reason = NULL, tokens_enc = ?,
+       token_expires_at = ?, refresh_lock_until = NULL, updated_at = ? WHERE id = ?`,
   );
   const saveTokens = db.prepare('UPDATE connections SET tokens_enc = ?, token_expires_at = ?, updated_at = ? WHERE id = ?');
   const setStatus = db.prepare('UPDATE connections SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?');
@@ -82,11 +82,11 @@ export function createConnectionsRepo(db: Db, cipher: Cipher, clock: Clock) {
           const existing = byExternal.get(p.crm, p.externalId);
           const common = { label: p.label, user_id: p.userId, tokens_enc: cipher.encrypt(JSON.stringify(p.tokens)), token_expires_at: p.tokens.expiresAt, now: now() };
           if (existing) {
-            reinstall.run({ ...common, id: existing.id });
+            reinstall.run(common.label, common.user_id, common.tokens_enc, common.token_expires_at, common.now, existing.id);
             return { row: byId.get(existing.id)!, created: false };
           }
           const id = newId('con');
-          insert.run({ ...common, id, crm: p.crm, account_id: p.accountId, external_id: p.externalId, settings_json: p.settingsJson });
+          insert.run(id, p.crm, p.accountId, p.externalId, common.label, common.user_id, common.tokens_enc, common.token_expires_at, p.settingsJson, common.now, common.now);
           return { row: byId.get(id)!, created: true };
         })
         .immediate();

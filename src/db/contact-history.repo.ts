@@ -41,7 +41,7 @@ const LIMIT = 500;
 export function createContactHistoryRepo(db: Db) {
   const COLS = 's.*, c.crm, c.external_id';
   const FROM = 'FROM contact_snapshots s JOIN connections c ON c.id = s.connection_id';
-  const byEmail = db.prepare<[string], FoundRecord>(`SELECT ${COLS} ${FROM} WHERE s.email = ? COLLATE NOCASE ORDER BY s.last_enriched_at DESC LIMIT 20`);
+  const byEmail = db.prepare<[string], FoundRecord>(`SELECT ${COLS} ${FROM} WHERE lower(s.email) = lower(?) ORDER BY s.last_enriched_at DESC LIMIT 20`);
   const byLinkedIn = db.prepare<[string], FoundRecord>(`SELECT ${COLS} ${FROM} WHERE s.linkedin_url = ? ORDER BY s.last_enriched_at DESC LIMIT 20`);
   const byId = db.prepare<[string], FoundRecord>(`SELECT ${COLS} ${FROM} WHERE s.contact_id = ? ORDER BY s.last_enriched_at DESC LIMIT 20`);
   const audit = db.prepare<[string, string, string, number], AuditRow>(
@@ -49,7 +49,7 @@ export function createContactHistoryRepo(db: Db) {
   );
   const charges = db.prepare<[string, string, string, number], ChargeRow>(
     `SELECT created_at, outcome, found, cache_hit, provider, credits, COALESCE(idempotency_key, attempt_key) AS key FROM credit_ledger
-      WHERE connection_id = ? AND (idempotency_key LIKE ? ESCAPE '\\' OR attempt_key LIKE ? ESCAPE '\\')
+      WHERE connection_id = ? AND (lower(idempotency_key) LIKE lower(?) ESCAPE '\\' OR lower(attempt_key) LIKE lower(?) ESCAPE '\\')
       ORDER BY created_at DESC, id DESC LIMIT ?`,
   );
   const run = db.prepare<[string], RunRef>('SELECT id, mode, trigger, state, created_at, finished_at FROM sync_runs WHERE id = ?');

@@ -66,8 +66,7 @@ export function createContactsRepo(db: Db) {
   const upsertSnapshot = db.prepare(
     `INSERT INTO contact_snapshots (connection_id, object_type, contact_id, email, linkedin_url, company, title, seniority, provider, confidence,
        found, job_change_flagged_at, first_enriched_at, last_enriched_at)
-     VALUES (@connection_id, @object_type, @contact_id, @email, @linkedin_url, @company, @title, @seniority, @provider, @confidence, @found,
-       @job_change_flagged_at, @at, @at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (connection_id, object_type, contact_id) DO UPDATE SET email = excluded.email, linkedin_url = excluded.linkedin_url,
        company = excluded.company, title = excluded.title, seniority = excluded.seniority, provider = excluded.provider,
        confidence = excluded.confidence, found = excluded.found, job_change_flagged_at = excluded.job_change_flagged_at,
@@ -94,8 +93,7 @@ export function createContactsRepo(db: Db) {
   const insertChange = db.prepare(
     `INSERT INTO job_changes (id, connection_id, object_type, contact_id, change_key, previous_company, previous_title, new_company, new_title,
        contact_name, owner_id, detected_at, task_state, run_id, contact_email)
-     VALUES (@id, @connection_id, @object_type, @contact_id, @change_key, @previous_company, @previous_title, @new_company, @new_title,
-       @contact_name, @owner_id, @detected_at, @task_state, @run_id, @contact_email) ON CONFLICT DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   );
   const runContact = db.prepare(
     `INSERT INTO run_contacts (run_id, object_type, contact_id, email, outcome, reason, credits, job_change, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -115,7 +113,10 @@ export function createContactsRepo(db: Db) {
   return {
     snapshot: (connectionId: string, ref: ContactRef) => snapshot.get(connectionId, ref.objectType, ref.id),
     upsertSnapshot(s: Omit<SnapshotRow, 'first_enriched_at' | 'last_enriched_at'> & { at: number }): void {
-      upsertSnapshot.run(s);
+      upsertSnapshot.run(
+        s.connection_id, s.object_type, s.contact_id, s.email, s.linkedin_url, s.company, s.title, s.seniority, s.provider, s.confidence, s.found,
+        s.job_change_flagged_at, s.at, s.at,
+      );
     },
     /** Snapshots enriched before `olderThan`, oldest first (then object type, id), after the cursor. */
     dueSnapshots(connectionId: string, olderThan: number, after: { at?: number | undefined; objectType: string; id: string } | null, limit: number): SnapshotRow[] {
@@ -146,7 +147,12 @@ export function createContactsRepo(db: Db) {
       }
     },
     addJobChange(c: Omit<JobChangeRow, 'id' | 'task_id' | 'task_attempts' | 'last_error' | 'run_id'> & { run_id?: string | null }): boolean {
-      return insertChange.run({ run_id: null, ...c, id: newId('jc') }).changes > 0;
+      return (
+        insertChange.run(
+          newId('jc'), c.connection_id, c.object_type, c.contact_id, c.change_key, c.previous_company, c.previous_title, c.new_company, c.new_title,
+          c.contact_name, c.owner_id, c.detected_at, c.task_state, c.run_id ?? null, c.contact_email,
+        ).changes > 0
+      );
     },
     /** Each contact's outcome in a run (a page done again after a crash replaces its rows). */
     recordRunContacts(

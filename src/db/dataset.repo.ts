@@ -1,6 +1,6 @@
 // The local dataset provider's storage: profiles imported by `crm-enrich dataset import`, keyed by canonical
 // email and LinkedIn URL (either may be absent, not both).
-import type { Db } from './open.js';
+import { dialectOf, type Db } from './db.js';
 import type { DatasetStore } from '../enrichment/ports.js';
 import type { DatasetRow } from '../enrichment/dataset-import.js';
 import { Profile } from '../enrichment/contract.js';
@@ -34,7 +34,7 @@ export function createDatasetRepo(db: Db) {
   };
 
   type Found = { profile: Profile; confidence: number };
-  /** One `IN (…)` query per chunk (SQLite allows 32,766 bound values; a batch is far below that). */
+  /** One `IN (…)` query per non-empty chunk (SQLite allows 32,766 bound values, PostgreSQL 65,535; a batch is far below that). */
   const findIn = (column: 'email' | 'linkedin_url', values: readonly string[]): Map<string, Found> => {
     const found = new Map<string, Found>();
     const unique = [...new Set(values)];
@@ -79,6 +79,8 @@ export function createDatasetRepo(db: Db) {
     },
     /** Runs a whole streamed import with checkpoints IMPORT_CHECKPOINT_PAGES apart, then restores the setting. */
     async bulk<T>(run: () => Promise<T>): Promise<T> {
+      // dialect: WAL checkpoint tuning exists on SQLite only; PostgreSQL runs the import as it is.
+      if (dialectOf(db) !== 'sqlite') return run();
       const pages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
       db.pragma(`wal_autocheckpoint = ${IMPORT_CHECKPOINT_PAGES}`);
       try {

@@ -16,24 +16,30 @@ export function monthStartUtc(now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
+/** `YYYY-MM-DD` (UTC) of a day number (days since 1970-01-01, as `created_at / 86400000` gives it in SQL). */
+export function utcDayOf(dayNumber: number): string {
+  return new Date(Number(dayNumber) * 86_400_000).toISOString().slice(0, 10);
+}
+
 export function createLedgerRepo(db: Db) {
   const insert = db.prepare(
     `INSERT INTO credit_ledger (account_id, api_key_id, connection_id, input_kind, outcome, found, cache_hit, provider, credits,
        latency_ms, idempotency_key, attempt_key, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`,
   );
   const monthSum = db.prepare<[string, number], { c: number | null }>(
-    'SELECT SUM(credits) AS c FROM credit_ledger WHERE account_id = ? AND created_at >= ?',
+    'SELECT CAST(SUM(credits) AS BIGINT) AS c FROM credit_ledger WHERE account_id = ? AND created_at >= ?',
   );
   const byKey = db.prepare<[string], { credits: number; found: number }>('SELECT credits, found FROM credit_ledger WHERE idempotency_key = ?');
   const summary = db.prepare<[number, number], CreditSummary>(
-    `SELECT a.name AS account, a.id AS account_id, COUNT(l.id) AS requests, COALESCE(SUM(l.found), 0) AS found,
-            COALESCE(SUM(l.cache_hit), 0) AS cache_hits, COALESCE(SUM(l.credits), 0) AS credits
+    `SELECT a.name AS account, a.id AS account_id, COUNT(l.id) AS requests, CAST(COALESCE(SUM(l.found), 0) AS BIGINT) AS found,
+            CAST(COALESCE(SUM(l.cache_hit), 0) AS BIGINT) AS cache_hits, CAST(COALESCE(SUM(l.credits), 0) AS BIGINT) AS credits
        FROM accounts a LEFT JOIN credit_ledger l ON l.account_id = a.id AND l.created_at >= ? AND l.created_at < ?
-      GROUP BY a.id ORDER BY a.name`,
+      GROUP BY a.id, a.name ORDER BY a.name`,
   );
-  const daily = db.prepare<[string, number], { day: string; requests: number; found: number; credits: number }>(
-    `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, COUNT(*) AS requests, SUM(found) AS found, SUM(credits) AS credits
-       FROM credit_ledger WHERE account_id = ? AND created_at >= ? GROUP BY day ORDER BY day`,
+  // Days are numbered in SQL (UTC days since the epoch: integer division on both databases) and named in TypeScript.
+  const daily = db.prepare<[string, number], { day_n: number; requests: number; found: number; credits: number }>(
+    `SELECT created_at / 86400000 AS day_n, COUNT(*) AS requests, CAST(SUM(found) AS BIGINT) AS found, CAST(SUM(credits) AS BIGINT) AS credits
+       FROM credit_ledger WHERE account_id = ? AND created_at >= ? GROUP BY created_at / 86400000 ORDER BY day_n`,
   );
 
   // Monthly totals per account: re-read from the table every 2 s (another process may charge the same account) and
@@ -79,7 +85,7 @@ export function createLedgerRepo(db: Db) {
       return row ? { credits: row.credits, found: row.found === 1 } : undefined;
     },
     summary: (since, until = Number.MAX_SAFE_INTEGER) => summary.all(since, until),
-    daily: (accountId, since) => daily.all(accountId, since),
+    daily: (accountId, since) => daily.all(accountId, since).map(({ day_n, ...r }) => ({ day: utcDayOf(day_n), ...r })),
   };
   return store;
 }

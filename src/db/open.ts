@@ -40,7 +40,10 @@ export function openPg(url: string, opts: { migrate?: boolean; applicationName?:
   return db;
 }
 
-export function openDb(path: string, opts: OpenOptions = {}): Db {
+/** The SQLite file, as better-sqlite3's own Database (a Db, plus SQLite-only API such as backup and raw rows). */
+export type SqliteDb = Database.Database;
+
+export function openDb(path: string, opts: OpenOptions = {}): SqliteDb {
   const fresh = path !== ':memory:' && !existsSync(path);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { readonly: opts.readonly ?? false });

@@ -95,13 +95,13 @@ export function createSyncRunsRepo(db: Db) {
   const recent = db.prepare<[string, number], StoredRun>('SELECT * FROM sync_runs WHERE connection_id = ? ORDER BY created_at DESC LIMIT ?');
   const start = db.prepare(`UPDATE sync_runs SET state = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?`);
   const progress = db.prepare('UPDATE sync_runs SET checkpoint_json = ?, counts_json = ?, total = COALESCE(?, total) WHERE id = ?');
-  const addTasks = db.prepare(
-    `UPDATE sync_runs SET counts_json = json_set(counts_json, '$.tasks', COALESCE(json_extract(counts_json, '$.tasks'), 0) + ?) WHERE id = ?`,
-  );
+  // The JSON columns are read and written in TypeScript (portable SQL: no json_extract / json_set).
+  const countsOf = db.prepare<[string], { counts_json: string }>('SELECT counts_json FROM sync_runs WHERE id = ?');
+  const saveCounts = db.prepare('UPDATE sync_runs SET counts_json = ? WHERE id = ?');
   const finish = db.prepare('UPDATE sync_runs SET state = ?, error = ?, finished_at = ?, waiting_provider = NULL, waiting_until = NULL WHERE id = ?');
   const setNote = db.prepare('UPDATE sync_runs SET note = ? WHERE id = ?');
-  const modeCredits = db.prepare<[string, string, number], { credits: number }>(
-    `SELECT COALESCE(SUM(json_extract(counts_json, '$.credits')), 0) AS credits FROM sync_runs WHERE connection_id = ? AND mode = ? AND created_at >= ?`,
+  const modeCounts = db.prepare<[string, string, number], { counts_json: string }>(
+    'SELECT counts_json FROM sync_runs WHERE connection_id = ? AND mode = ? AND created_at >= ?',
   );
   const waiting = db.prepare('UPDATE sync_runs SET waiting_provider = ?, waiting_until = ? WHERE id = ?');
   const waitsOf = db.prepare<[string], { waits_json: string | null }>('SELECT waits_json FROM sync_runs WHERE id = ?');
@@ -162,10 +162,24 @@ export function createSyncRunsRepo(db: Db) {
       setNote.run(note, id);
     },
     /** Credits charged by a connection's runs of one mode created since `since` (epoch ms): the monitoring budget's spend. */
-    creditsSince: (connectionId: string, mode: SyncMode, since: number) => modeCredits.get(connectionId, mode, since)!.credits,
-    /** Adds to a run's task count in place (inside the transaction that marks the tasks created). */
+    creditsSince(connectionId: string, mode: SyncMode, since: number): number {
+      let credits = 0;
+      for (const r of modeCounts.all(connectionId, mode, since)) {
+        const c = (JSON.parse(r.counts_json) as Partial<RunCounts> | null)?.credits;
+        if (typeof c === 'number') credits += c;
+      }
+      return credits;
+    },
+    /**
+     * Adds to a run's task count (a read and a write of its counts; called inside the transaction that marks the
+     * tasks created, so no other write comes between them).
+     */
     addTasks(id: string, n: number): void {
-      addTasks.run(n, id);
+      const row = countsOf.get(id);
+      if (!row) return;
+      const counts = (JSON.parse(row.counts_json) as Record<string, unknown> | null) ?? {};
+      counts.tasks = (typeof counts.tasks === 'number' ? counts.tasks : 0) + n;
+      saveCounts.run(JSON.stringify(counts), id);
     },
     finish(id: string, state: 'succeeded' | 'failed', error: string | null, now: number): void {
       finish.run(state, error, now, id);

@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../lib/logger.js';
 import { ERRORS } from '../enrichment/contract.js';
 import { requestIdOfResponse } from './request-log.js';
+import { isTransientDbError } from '../lib/errors.js';
 
 export const notFound: RequestHandler = (_req, res) => {
   const e = ERRORS.notFoundRoute();
@@ -33,10 +34,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(status === 400 || status === 415 ? 400 : status).json({ error: status === 403 ? 'Forbidden' : 'Bad Request', message });
       return;
     }
-    const code = (err as { code?: unknown }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      // The database stayed locked by another process past busy_timeout: a retryable condition (HubSpot and
-      // Salesforce redeliver on any 5xx; API clients get told when to come back).
+    if (isTransientDbError(err)) {
+      // The database stayed locked by another process past busy_timeout (SQLite), or PostgreSQL refused for now (a
+      // lost serialisation race, a lock or statement timeout, a lost or full server): a retryable condition (HubSpot
+      // and Salesforce redeliver on any 5xx; API clients get told when to come back).
       log.warn({ req_id: requestIdOfResponse(res), path: req.path, method: req.method }, 'database busy; asked the client to retry');
       const b = ERRORS.storageBusy();
       res.status(b.status).set('Retry-After', '5').json(b.body);

@@ -95,9 +95,10 @@ export function createQueue(db: Db, opts: QueueOptions) {
   const maxAttemptsDefault = opts.defaultMaxAttempts ?? 8;
   const backoff = opts.backoff ?? { baseMs: 2_000, maxMs: 30 * 60_000 };
 
-  const insert = db.prepare(
+  // RETURNING id (portable: the PostgreSQL facade reports no inserted rowid); no row when the dedupe key already exists.
+  const insert = db.prepare<unknown[], { id: number }>(
     `INSERT INTO jobs (name, connection_id, dedupe_key, payload_json, state, attempts, max_attempts, run_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
+     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
   );
   const byDedupe = db.prepare<[string], { id: number }>('SELECT id FROM jobs WHERE dedupe_key = ?');
   const get = db.prepare<[number], StoredJob>('SELECT * FROM jobs WHERE id = ?');
@@ -115,8 +116,13 @@ export function createQueue(db: Db, opts: QueueOptions) {
         AND (j.connection_id IS NULL OR (c.status = 'connected' AND NOT EXISTS (
               SELECT 1 FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running' AND r.lease_until >= ?)))`,
   );
-  const readyOf = db.prepare<[string | null, string, number, number], StoredJob>(
-    `SELECT * FROM jobs WHERE connection_id IS ? AND name = ? AND state IN ('queued', 'retry') AND run_at <= ? ORDER BY run_at, id LIMIT ?`,
+  // Two statements rather than `connection_id IS ?` (PostgreSQL allows IS only with NULL; IS NOT DISTINCT FROM
+  // would not use its index).
+  const readyOf = db.prepare<[string, string, number, number], StoredJob>(
+    `SELECT * FROM jobs WHERE connection_id = ? AND name = ? AND state IN ('queued', 'retry') AND run_at <= ? ORDER BY run_at, id LIMIT ?`,
+  );
+  const readyOfNone = db.prepare<[string, number, number], StoredJob>(
+    `SELECT * FROM jobs WHERE connection_id IS NULL AND name = ? AND state IN ('queued', 'retry') AND run_at <= ? ORDER BY run_at, id LIMIT ?`,
   );
   const setRunning = db.prepare(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, leased_by = ?, updated_at = ? WHERE id = ?`,
@@ -127,8 +133,8 @@ export function createQueue(db: Db, opts: QueueOptions) {
   );
   const extend = db.prepare(`UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ? AND state = 'running' AND leased_by = ?`);
   const update = db.prepare(
-    `UPDATE jobs SET state = @state, attempts = @attempts, run_at = @run_at, lease_until = NULL, leased_by = NULL,
-       last_error = @last_error, updated_at = @now, finished_at = @finished_at WHERE id = @id`,
+    `UPDATE jobs SET state = ?, attempts = ?, run_at = ?, lease_until = NULL, leased_by = NULL,
+       last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
   );
 
   // Read models of the admin pages and the jobs gauge of /metrics: SQL on jobs lives in this module only.
@@ -146,15 +152,15 @@ export function createQueue(db: Db, opts: QueueOptions) {
   function transition(job: StoredJob, to: JobState, fields: { attempts?: number; runAt?: number; error?: string | null; outcome: string }): void {
     assertTransition(job.state, to);
     const now = clock.now();
-    update.run({
-      id: job.id,
-      state: to,
-      attempts: fields.attempts ?? job.attempts,
-      run_at: fields.runAt ?? job.run_at,
-      last_error: fields.error === undefined ? job.last_error : fields.error,
+    update.run(
+      to,
+      fields.attempts ?? job.attempts,
+      fields.runAt ?? job.run_at,
+      fields.error === undefined ? job.last_error : fields.error,
       now,
-      finished_at: to === 'succeeded' || to === 'dead' ? now : null,
-    });
+      to === 'succeeded' || to === 'dead' ? now : null,
+      job.id,
+    );
     if (job.state === 'running') attemptEnd.run(now, fields.outcome, fields.error ?? null, job.id, job.attempts);
   }
 
@@ -177,8 +183,8 @@ export function createQueue(db: Db, opts: QueueOptions) {
   const queue = {
     enqueue(name: string, payload: unknown, o: EnqueueOptions = {}): { id: number; created: boolean } {
       const now = clock.now();
-      const r = insert.run(name, o.connectionId ?? null, o.dedupeKey ?? null, JSON.stringify(payload), o.maxAttempts ?? maxAttemptsDefault, o.runAt ?? now, now, now);
-      if (r.changes > 0) return { id: Number(r.lastInsertRowid), created: true };
+      const r = insert.get(name, o.connectionId ?? null, o.dedupeKey ?? null, JSON.stringify(payload), o.maxAttempts ?? maxAttemptsDefault, o.runAt ?? now, now, now);
+      if (r) return { id: Number(r.id), created: true };
       return { id: byDedupe.get(o.dedupeKey!)!.id, created: false };
     },
 
@@ -201,7 +207,13 @@ export function createQueue(db: Db, opts: QueueOptions) {
               ? candidateById.get(o.jobId, now, now)
               : candidate.get(now, now);
           if (!c) return [];
-          const rows = o.jobId !== undefined ? [get.get(o.jobId)!] : readyOf.all(c.connection_id, c.name, now, Math.max(1, o.batchSize(c.name)));
+          const size = Math.max(1, o.batchSize(c.name));
+          const rows =
+            o.jobId !== undefined
+              ? [get.get(o.jobId)!]
+              : c.connection_id === null
+                ? readyOfNone.all(c.name, now, size)
+                : readyOf.all(c.connection_id, c.name, now, size);
           for (const job of rows) {
             assertTransition(job.state, 'running');
             setRunning.run(now + o.leaseMs, o.workerId, now, job.id);

@@ -58,6 +58,38 @@ const TRANSIENT_NET = new Set([
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ABORT_ERR',
 ]);
 
+/**
+ * PostgreSQL SQLSTATEs (node-pg's `err.code`) that a later attempt can cure: the transaction lost a serialisation or
+ * deadlock race, a lock or statement timed out, or the server went away or is full. The value is the retry reason.
+ */
+export const PG_TRANSIENT_CODES: ReadonlyMap<string, 'db_busy' | 'db_unavailable'> = new Map([
+  ['40001', 'db_busy'], // serialization_failure
+  ['40P01', 'db_busy'], // deadlock_detected
+  ['55P03', 'db_busy'], // lock_not_available
+  ['57014', 'db_busy'], // query_canceled (statement_timeout, lock_timeout)
+  ['57P01', 'db_unavailable'], // admin_shutdown
+  ['08006', 'db_unavailable'], // connection_failure
+  ['08003', 'db_unavailable'], // connection_does_not_exist
+  ['08001', 'db_unavailable'], // sqlclient_unable_to_establish_sqlconnection
+  ['53300', 'db_unavailable'], // too_many_connections
+]);
+
+/** The retry reason of a transient PostgreSQL error (its SQLSTATE on the error or a cause), or undefined. */
+export function pgTransientReason(err: unknown): 'db_busy' | 'db_unavailable' | undefined {
+  const code = errorCode(err);
+  return code === undefined ? undefined : PG_TRANSIENT_CODES.get(code);
+}
+
+/**
+ * Whether the database refused for now rather than for good: SQLite busy or locked past busy_timeout, or a transient
+ * PostgreSQL error. The HTTP layer answers 503 with Retry-After for these.
+ */
+export function isTransientDbError(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
+  return pgTransientReason(err) !== undefined;
+}
+
 export function classifyError(err: unknown): RetryDecision {
   if (err instanceof ReauthRequiredError) return { retry: false, reauth: true, reason: err.code };
   if (err instanceof NonRetryableError) return { retry: false, reason: err.code };
@@ -70,6 +102,8 @@ export function classifyError(err: unknown): RetryDecision {
   if (code && TRANSIENT_NET.has(code)) return { retry: true, reason: `network_${code.toLowerCase()}` };
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return { retry: true, reason: 'timeout' };
   if (err instanceof Error && /SQLITE_BUSY|database is locked/i.test(err.message)) return { retry: true, reason: 'db_busy' };
+  const pgReason = pgTransientReason(err);
+  if (pgReason) return { retry: true, reason: pgReason };
   // Unknown errors are retried a bounded number of times: a bug shows up as a dead job, not a lost contact.
   return { retry: true, reason: 'unexpected' };
 }

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PgDb } from '../../src/db/pg/pg-db.js';
 import { classifyError } from '../../src/lib/errors.js';
-import { assertAvailable } from '../helpers/required.js';
-import { findPostgres, freshSchema, pgSkip } from '../helpers/pg.js';
+import { assertAvailable, skipWithout } from '../helpers/required.js';
+import { findPostgres, freshSchema } from '../helpers/pg.js';
 
 const postgres = findPostgres();
 
-describe.skipIf(pgSkip(postgres))('the PostgreSQL engine', () => {
+describe.skipIf(skipWithout(postgres))('the PostgreSQL engine', () => {
   let url: string;
   let drop: () => Promise<void>;
   let a: PgDb;
@@ -58,6 +58,7 @@ describe.skipIf(pgSkip(postgres))('the PostgreSQL engine', () => {
   it('when two handles (two nodes) run check-then-write transactions, then the second waits for the first', async () => {
     // A third connection, asynchronous, holds the schema's transaction lock the way another node's transaction would.
     const outside = new pg.Client({ connectionString: url });
+    outside.on('error', () => undefined); // it is terminated on purpose below
     await outside.connect();
     const key = (a as unknown as { lockKey: string }).lockKey;
     await outside.query('BEGIN');
@@ -77,6 +78,7 @@ describe.skipIf(pgSkip(postgres))('the PostgreSQL engine', () => {
   it('when the server ends the connection, then the next statement reconnects', async () => {
     const pid = a.prepare('SELECT pg_backend_pid()').pluck().get() as number;
     const killer = new pg.Client({ connectionString: url });
+    killer.on('error', () => undefined);
     await killer.connect();
     await killer.query('SELECT pg_terminate_backend($1)', [pid]);
     await killer.end();

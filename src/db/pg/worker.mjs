@@ -49,6 +49,10 @@ function errorOf(err) {
   };
 }
 
+// Whatever escapes a handler must still wake the waiting thread, with the reason, rather than leave it asleep.
+process.on('uncaughtException', (err) => reply({ ok: false, error: errorOf(err) }));
+process.on('unhandledRejection', (err) => reply({ ok: false, error: errorOf(err) }));
+
 port.on('message', async (req) => {
   try {
     await connected;
