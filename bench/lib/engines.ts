@@ -36,7 +36,7 @@ function baseUrl(): string {
  * answers within 3 s, unless BENCH_ENGINES=sqlite leaves it out.
  */
 export async function planEngines(): Promise<EnginePlan> {
-  const wanted = (process.env.BENCH_ENGINES ?? 'sqlite,postgres')
+  const wanted = (process.env.BENCH_ENGINES?.trim() || 'sqlite,postgres')
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
