@@ -8,10 +8,16 @@ import { enrichRoutes, type EnrichRouteDeps } from './http/enrich.routes.js';
 import { openApiRoutes } from './http/openapi.routes.js';
 import { observeRequests } from './http/request-log.js';
 
+/** `serve --role`: web nodes answer HTTP and enqueue; worker nodes run jobs and schedules; `all` does both. */
+export const SERVICE_ROLES = ['web', 'worker', 'all'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
 export interface AppDeps extends EnrichRouteDeps {
   log: Logger;
   metrics: Metrics;
   healthy: () => boolean;
+  /** What this node does (`serve --role`), reported by /healthz. */
+  role?: ServiceRole;
   /** Further routers (OAuth, webhooks, admin), mounted in order before the 404 handler. */
   routers?: Router[];
   /** True when the app sits behind a proxy that sets X-Forwarded-* (secure cookies, client IPs). */
@@ -31,10 +37,22 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ? 'loopback, linklocal, uniquelocal' : false);
   app.set('query parser', 'simple');
   app.use(observeRequests(deps.metrics, deps.log));
-  app.use(healthRoutes({ healthy: deps.healthy, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
+  app.use(healthRoutes({ healthy: deps.healthy, role: deps.role ?? 'all', registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
   app.use(openApiRoutes({ publicUrl: deps.publicUrl }));
   app.use(enrichRoutes(deps));
   for (const r of deps.routers ?? []) app.use(r);
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+/** A worker node's HTTP side: /healthz and /metrics for the orchestrator, nothing else. */
+export function buildProbeApp(deps: Pick<AppDeps, 'log' | 'metrics' | 'healthy' | 'metricsToken'> & { role: ServiceRole }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(observeRequests(deps.metrics, deps.log));
+  app.use(healthRoutes({ healthy: deps.healthy, role: deps.role, registry: deps.metrics.registry, metricsToken: deps.metricsToken }));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

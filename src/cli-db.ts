@@ -1,7 +1,7 @@
 // `crm-enrich db copy --to <postgres-url>`: moves this installation's SQLite file (DATABASE_PATH) into an empty
 // PostgreSQL database. Stop the service first; afterwards start every node with DATABASE_URL and the same
 // ENCRYPTION_KEY (the tokens are copied still encrypted under it).
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from './config/load.js';
@@ -11,11 +11,13 @@ import { redactUrl } from './db/url.js';
 import { CommandError, UsageError, type Out } from './cli-errors.js';
 
 export const DB_USAGE = `  db copy --to <postgres-url>             copy this SQLite installation into an empty PostgreSQL database
+  db backup <file>                        online backup of the SQLite database (safe while the service runs)
 `;
 
-export function dbCommand(args: string[], config: Config, out: Out): number {
+export async function dbCommand(args: string[], config: Config, out: Out): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'copy') throw new UsageError('db copy --to <postgres-url>');
+  if (sub === 'backup') return backup(rest, config, out);
+  if (sub !== 'copy') throw new UsageError('db copy --to <postgres-url> | db backup <file>');
   let to: string | undefined;
   try {
     to = parseArgs({ args: rest, options: { to: { type: 'string' } }, strict: true }).values.to;
@@ -48,5 +50,28 @@ export function dbCommand(args: string[], config: Config, out: Out): number {
   } finally {
     source.close();
     target.close();
+  }
+}
+
+/**
+ * `db backup <file>`: SQLite's online backup API (better-sqlite3's backup()), a consistent copy taken page by page
+ * while the service keeps running. PostgreSQL is backed up with its own tools (pg_dump): the command says so.
+ */
+async function backup(args: string[], config: Config, out: Out): Promise<number> {
+  if (args.length !== 1 || args[0]!.startsWith('-')) throw new UsageError('db backup <file>');
+  if (config.DATABASE_URL) throw new CommandError('DATABASE_URL is set: back PostgreSQL up with pg_dump -Fc (see the README, Operations)');
+  const path = resolve(config.DATABASE_PATH);
+  if (config.DATABASE_PATH === ':memory:' || !existsSync(path)) throw new CommandError(`no SQLite database at ${path} (DATABASE_PATH) to back up`);
+  const file = resolve(args[0]!);
+  if (existsSync(file)) throw new CommandError(`${file} exists: choose a new file name`);
+  const db = openDb(path, { migrate: false });
+  try {
+    const r = await db.backup(file);
+    chmodSync(file, 0o600); // tokens (encrypted) and hashes: readable by the service's user only, as the database is
+    out.stderr(`backed up ${r.totalPages} pages to ${file}; keep the encryption key with it (${config.ENCRYPTION_KEY ? 'ENCRYPTION_KEY' : join(dirname(path), 'encryption.key')})\n`);
+    out.stdout(`${JSON.stringify({ file, pages: r.totalPages })}\n`);
+    return 0;
+  } finally {
+    db.close();
   }
 }

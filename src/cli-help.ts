@@ -12,9 +12,14 @@ interface CommandHelp {
 const HELP: Record<string, CommandHelp> = {
   serve: {
     summary: 'Run the HTTP server (enrichment API, admin pages, OAuth, webhooks), the job worker and the scheduler.',
-    forms: ['serve'],
-    examples: ['PORT=${PORT:-3000} npx crm-enrich serve', 'HOST=0.0.0.0 PUBLIC_URL=https://enrich.example.com npx crm-enrich serve'],
+    forms: ['serve [--role web|worker|all]'],
+    examples: [
+      'PORT=${PORT:-3000} npx crm-enrich serve',
+      'HOST=0.0.0.0 PUBLIC_URL=https://enrich.example.com npx crm-enrich serve',
+      'DATABASE_URL=postgres://crm@db/crm_enrich ENCRYPTION_KEY=... npx crm-enrich serve --role worker',
+    ],
     notes: [
+      '--role web answers HTTP and enqueues (no jobs, no schedules); --role worker runs jobs and schedules and serves only /healthz and /metrics; all (the default) does both. Any mix works against one PostgreSQL database (DATABASE_URL).',
       'Configured with environment variables; a .env file in the working directory is read too (variables already set win).',
       'The first start prints a generated admin password once; `crm-enrich admin reset-password` prints a new one.',
     ],
@@ -29,10 +34,11 @@ const HELP: Record<string, CommandHelp> = {
     ],
   },
   db: {
-    summary: 'Move an installation from its SQLite file to PostgreSQL.',
-    forms: ['db copy --to <postgres-url>'],
-    examples: ['npx crm-enrich db copy --to postgres://crm@db.internal:5432/crm_enrich'],
+    summary: 'Back up the SQLite database, or move an installation from its SQLite file to PostgreSQL.',
+    forms: ['db backup <file>', 'db copy --to <postgres-url>'],
+    examples: ['npx crm-enrich db backup backups/crm-enrich-$(date +%F).db', 'npx crm-enrich db copy --to postgres://crm@db.internal:5432/crm_enrich'],
     notes: [
+      'backup uses SQLite\'s online backup API: a consistent copy while the service runs. Keep the encryption key with it. On PostgreSQL use pg_dump.',
       'Stop the service first. Copies every table of DATABASE_PATH (connections, tokens still encrypted, ledger, cache, audit, queue) in one transaction, then compares the counts.',
       'Refuses a target that already holds rows. Afterwards every node needs DATABASE_URL and the same ENCRYPTION_KEY (the key file beside the SQLite database, when none was set).',
     ],

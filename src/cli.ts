@@ -21,13 +21,14 @@ import { ConnectionOpError } from './sync/connections.js';
 import type { SyncMode } from './db/sync-runs.repo.js';
 import { RUNS_USAGE, runsCommand } from './cli-runs.js';
 import { DB_USAGE, dbCommand } from './cli-db.js';
+import { SERVICE_ROLES, type ServiceRole } from './app.js';
 
 import { CommandError, UsageError, type Out } from './cli-errors.js';
 
 const USAGE = `usage: crm-enrich <command>       (crm-enrich <command> --help: details and examples; --version)
 
   demo                                    try it: the service with local stand-in CRMs, a job change and its task
-  serve                                   run the HTTP server, job worker and scheduler
+  serve [--role web|worker|all]           run the HTTP server, job worker and scheduler (web: HTTP only; worker: jobs only)
   admin reset-password                    print a new admin password
   accounts create <name>                  print the account id (idempotent by name)
   accounts set-limit <name> <credits>     monthly credit limit (0 = no limit)
@@ -75,11 +76,12 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
     // process of a multi-gigabyte import small (about 60 MB less resident memory).
     if (command === 'dataset') return await datasetCommand(rest, loadConfig(), out);
     if (command === 'migrate') return migrateCommand(rest, loadConfig(), out);
-    if (command === 'db') return dbCommand(rest, loadConfig(), out);
+    if (command === 'db') return await dbCommand(rest, loadConfig(), out);
     // The demo builds its own configuration (its own data folder, the stand-in CRMs).
     if (command === 'demo') return await (await import('./demo/command.js')).demoCommand(rest, out);
     const handler = COMMANDS[command];
     if (!handler) throw new UsageError(`unknown command "${command}"`);
+    if (command === 'serve') serveRole(rest); // a usage mistake is told before the database is opened
     const config = loadConfig();
     const { createServices } = await import('./main.js');
     const services = createServices(config, { log: undefined });
@@ -277,9 +279,9 @@ async function connectionOp(s: Services, op: 'pause' | 'resume' | 'disconnect', 
 }
 
 async function serveCommand(services: Services, args: string[]): Promise<number> {
-  if (args.length) throw new UsageError('serve takes no arguments (configure it with environment variables)');
+  const role = serveRole(args);
   const { serve } = await import('./main.js');
-  const running = await serve(services);
+  const running = await serve(services, { role });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       services.log.info({ signal }, 'stopping: finishing or releasing in-flight work');
@@ -295,6 +297,19 @@ async function serveCommand(services: Services, args: string[]): Promise<number>
   services.log.flush();
   services.close();
   return 0;
+}
+
+/** `serve [--role web|worker|all]`: checked before anything opens the database. */
+function serveRole(args: string[]): ServiceRole {
+  let values: { role?: string | undefined };
+  try {
+    ({ values } = parseArgs({ args, options: { role: { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError(`serve [--role web|worker|all]: ${err instanceof Error ? err.message.split('\n')[0] : String(err)} (the rest is configured with environment variables)`);
+  }
+  const role = values.role ?? 'all';
+  if (!(SERVICE_ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be web, worker or all (not "${role}")`);
+  return role as ServiceRole;
 }
 
 /** Files above this size show a progress line on stderr while they import. */

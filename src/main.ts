@@ -21,11 +21,12 @@ import type { Provider } from './enrichment/providers/types.js';
 import { createLimiterRegistry } from './enrichment/providers/limiter.js';
 import { createProviderWindowsRepo } from './db/provider-windows.repo.js';
 import { createApiUsageRepo, createCallWindowsRepo } from './db/call-windows.repo.js';
+import { createRateLimitsRepo } from './db/rate-limits.repo.js';
 import { createCipher, generateEncryptionKey, hashPassword, parseEncryptionKey, randomToken, verifyPassword, type Cipher } from './lib/crypto.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { buildApp } from './app.js';
+import { buildApp, buildProbeApp, type ServiceRole } from './app.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { webhookRoutes } from './http/webhooks.routes.js';
 import { createConnectionsRepo } from './db/connections.repo.js';
@@ -78,6 +79,7 @@ export interface Services {
     jobChanges: ReturnType<typeof createJobChangesRepo>;
     alerts: ReturnType<typeof createAlertsRepo>;
     contactHistory: ReturnType<typeof createContactHistoryRepo>;
+    rateLimits: ReturnType<typeof createRateLimitsRepo>;
   };
   providers: Provider[];
   enricher: Enricher;
@@ -141,6 +143,8 @@ export function createServices(config: Config, opts: ServiceOptions = {}): Servi
     jobChanges: createJobChangesRepo(db),
     alerts: createAlertsRepo(db, cipher, clock),
     contactHistory: createContactHistoryRepo(db),
+    // The API's per-key buckets on the hot handle: a take per request must not cost a disk sync.
+    rateLimits: createRateLimitsRepo(hotDb),
   };
   // Provider windows on the hot handle: a take per provider call must not cost a disk sync.
   const providers = buildProviders(config, repos.dataset, createProviderWindowsRepo(hotDb), opts.fetchImpl);
@@ -389,26 +393,31 @@ export interface Running {
 /** Starts the HTTP server, and unless told otherwise the job worker and the scheduler. */
 export async function serve(
   services: Services,
-  opts: { port?: number; host?: string; worker?: boolean; scheduler?: boolean; announce?: boolean; routers?: import('express').Router[] } = {},
+  opts: { port?: number; host?: string; role?: ServiceRole; worker?: boolean; scheduler?: boolean; announce?: boolean; routers?: import('express').Router[] } = {},
 ): Promise<Running> {
   const { config, log, repos, enricher, metrics } = services;
-  const admin = planAdminPassword(services);
-  const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE);
+  const role = opts.role ?? 'all';
+  // A worker node has no admin page: it neither generates nor stores a password.
+  const admin = role === 'worker' ? { store() {} } : planAdminPassword(services);
+  // The buckets live in the database (on the hot handle): every server node on it shares each key's limit.
+  const rateLimiter = createRateLimiter(config.API_RATE_LIMIT_PER_MINUTE, repos.rateLimits);
   // /healthz proves the database answers; the statement is prepared once, not per probe.
   const ping = services.db.prepare('SELECT 1');
-  const app = buildApp({
+  const healthy = () => {
+    try {
+      return ping.get() !== undefined;
+    } catch {
+      return false; // the database is down or unreachable: 503, not a 500 with a stack
+    }
+  };
+  const app = role === 'worker' ? buildProbeApp({ log, metrics, healthy, role, metricsToken: config.METRICS_TOKEN }) : buildApp({
     log,
     metrics,
     enricher,
     rateLimiter,
     authenticate: (key) => repos.apiKeys.authenticate(key),
-    healthy: () => {
-      try {
-        return ping.get() !== undefined;
-      } catch {
-        return false; // the database is down or unreachable: 503, not a 500 with a stack
-      }
-    },
+    healthy,
+    role,
     trustProxy: config.PUBLIC_URL.startsWith('https:'),
     metricsToken: config.METRICS_TOKEN,
     publicUrl: config.PUBLIC_URL,
@@ -473,13 +482,14 @@ export async function serve(
   admin.store();
   const addr = server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : config.PUBLIC_URL;
-  log.info({ url, publicUrl: config.PUBLIC_URL, providers: enricher.activeProviders }, 'crm-enrich listening');
-  if (opts.worker ?? true) {
+  log.info({ url, role, publicUrl: config.PUBLIC_URL, providers: enricher.activeProviders }, 'crm-enrich listening');
+  // Web nodes leave jobs and schedules to worker nodes (which pick a new job up within their 1 s idle poll).
+  if (opts.worker ?? role !== 'web') {
     worker = services.createWorker();
     worker.start();
   }
-  if (opts.scheduler ?? true) services.scheduler.start();
-  if (opts.announce ?? true) announce(services, url, admin.generated);
+  if (opts.scheduler ?? role !== 'web') services.scheduler.start();
+  if (opts.announce ?? true) announce(services, url, role, 'generated' in admin ? admin.generated : undefined);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -499,7 +509,7 @@ export async function serve(
 }
 
 /** The start banner: on stderr, for a person; the password appears here once and never in the JSON log. */
-function announce(services: Services, url: string, generatedPassword: string | undefined): void {
+function announce(services: Services, url: string, role: ServiceRole, generatedPassword: string | undefined): void {
   const { config, enricher, connectors } = services;
   // PORT=0 without PUBLIC_URL: the default names port 0, which nobody can reach; show the real address and say
   // why OAuth and webhooks need PUBLIC_URL.
@@ -512,9 +522,15 @@ function announce(services: Services, url: string, generatedPassword: string | u
   const listening =
     samePlace ? '' : hostname === '0.0.0.0' || hostname === '[::]' ? ` (listening on every interface, port ${port})` : ` (listening on ${url})`;
   const crms = (['hubspot', 'salesforce'] as const).filter((c) => connectors[c].configured);
+  if (role === 'worker') {
+    process.stderr.write(
+      `\n  crm-enrich worker node: running jobs and schedules; health checks on ${url}/healthz\n  database:          ${config.DATABASE_URL ? `PostgreSQL ${redactUrl(config.DATABASE_URL)}` : config.DATABASE_PATH}\n\n`,
+    );
+    return;
+  }
   const lines = [
     '',
-    `  crm-enrich is running on ${base}${listening}`,
+    `  crm-enrich is running on ${base}${listening}${role === 'web' ? ' (web node: jobs and schedules run on worker nodes)' : ''}`,
     `  admin page:        ${base}/admin`,
     `  active providers:  ${enricher.activeProviders.length ? enricher.activeProviders.join(', ') : 'none (the enrichment API answers 503)'}`,
     `  database:          ${config.DATABASE_URL ? `PostgreSQL ${redactUrl(config.DATABASE_URL)}` : config.DATABASE_PATH}`,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from './open.js';
 import type { CreditStore, LedgerEntry } from '../enrichment/ports.js';
 import { createGroupCommit } from './group-commit.js';
@@ -29,6 +30,13 @@ export function createLedgerRepo(db: Db) {
   const monthSum = db.prepare<[string, number], { c: number | null }>(
     'SELECT CAST(SUM(credits) AS BIGINT) AS c FROM credit_ledger WHERE account_id = ? AND created_at >= ?',
   );
+  // Credit reservations (see CreditStore.reserve): live ones count against the limit in every process.
+  const reservedSum = db.prepare<[string, number], { c: number | null }>(
+    'SELECT CAST(COALESCE(SUM(credits), 0) AS BIGINT) AS c FROM credit_reservations WHERE account_id = ? AND expires_at > ?',
+  );
+  const reserveRow = db.prepare('INSERT INTO credit_reservations (id, account_id, credits, expires_at) VALUES (?, ?, ?, ?)');
+  const releaseRow = db.prepare('DELETE FROM credit_reservations WHERE id = ?');
+  const dropExpired = db.prepare('DELETE FROM credit_reservations WHERE expires_at <= ?');
   const byKey = db.prepare<[string], { credits: number; found: number }>('SELECT credits, found FROM credit_ledger WHERE idempotency_key = ?');
   const summary = db.prepare<[number, number], CreditSummary>(
     `SELECT a.name AS account, a.id AS account_id, COUNT(l.id) AS requests, CAST(COALESCE(SUM(l.found), 0) AS BIGINT) AS found,
@@ -49,18 +57,29 @@ export function createLedgerRepo(db: Db) {
   const rows = createGroupCommit<LedgerEntry, boolean>(
     db,
     (entries) =>
-      entries.map(
-        (e) =>
+      entries.map((e) => {
+        // The reservation goes with the row, in one commit: no other process ever sees both, or neither.
+        if (e.reservationId) releaseRow.run(e.reservationId);
+        return (
           insert.run(
             e.accountId, e.apiKeyId ?? null, e.connectionId ?? null, e.inputKind, e.outcome, e.found ? 1 : 0, e.cacheHit ? 1 : 0,
             e.provider, e.credits, Math.round(e.latencyMs), e.idempotencyKey ?? null, e.attemptKey ?? null, e.requestId ?? null, e.at,
-          ).changes > 0,
-      ),
+          ).changes > 0
+        );
+      }),
     (e, written) => {
       const m = months.get(e.accountId);
       if (written && m && m.month === monthStartUtc(e.at)) m.base += e.credits;
     },
   );
+
+  const liveReserved = (accountId: string, now: number) => reservedSum.get(accountId, now)?.c ?? 0;
+  /** This process's queued rows of the month not covered by a reservation (a reservation still counts them). */
+  const queuedUnreserved = (accountId: string, month: number) => {
+    let n = 0;
+    for (const e of rows.pending()) if (e.accountId === accountId && e.at >= month && !e.reservationId) n += e.credits;
+    return n;
+  };
 
   const store: CreditStore & {
     summary(since: number, until?: number): CreditSummary[];
@@ -76,6 +95,34 @@ export function createLedgerRepo(db: Db) {
       let inFlight = 0;
       for (const e of rows.pending()) if (e.accountId === accountId && e.at >= month) inFlight += e.credits;
       return m.base + inFlight;
+    },
+    creditsHeld(accountId, now) {
+      const month = monthStartUtc(now);
+      let m = months.get(accountId);
+      if (!m || m.month !== month || now - m.at > 2000 || now < m.at) {
+        m = { month, base: monthSum.get(accountId, month)?.c ?? 0, at: now };
+        months.set(accountId, m);
+      }
+      return m.base + queuedUnreserved(accountId, month) + liveReserved(accountId, now);
+    },
+    reserve(accountId, credits, limit, now, expiresAt) {
+      return db
+        .transaction(() => {
+          dropExpired.run(now);
+          // Exact here (a fresh sum, not the 2-second memo): another process's charges count at once.
+          const month = monthStartUtc(now);
+          const base = monthSum.get(accountId, month)?.c ?? 0;
+          months.set(accountId, { month, base, at: now });
+          const held = base + queuedUnreserved(accountId, month) + liveReserved(accountId, now);
+          if (held + credits > limit) return undefined;
+          const id = randomUUID();
+          reserveRow.run(id, accountId, credits, expiresAt);
+          return id;
+        })
+        .immediate();
+    },
+    release(reservationId) {
+      releaseRow.run(reservationId);
     },
     record: (entry) => rows.submit(entry),
     findByIdempotencyKey(key) {

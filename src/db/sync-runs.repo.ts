@@ -116,6 +116,11 @@ export function createSyncRunsRepo(db: Db) {
     `INSERT INTO schedules (connection_id, mode, cron, enabled, updated_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (connection_id, mode) DO UPDATE SET cron = excluded.cron, enabled = excluded.enabled, updated_at = excluded.updated_at`,
   );
+  const claimFiring = db.prepare(
+    'INSERT INTO schedule_firings (connection_id, mode, minute_at, fired_at) VALUES (?, ?, ?, ?) ON CONFLICT (connection_id, mode, minute_at) DO NOTHING',
+  );
+  const firingRun = db.prepare('UPDATE schedule_firings SET run_id = ? WHERE connection_id = ? AND mode = ? AND minute_at = ?');
+  const pruneFirings = db.prepare('DELETE FROM schedule_firings WHERE minute_at < ?');
   const schedulesVersion = db.prepare<[], { v: string }>(`SELECT COALESCE(MAX(updated_at), 0) || ':' || COUNT(*) AS v FROM schedules`);
 
   return {
@@ -195,6 +200,18 @@ export function createSyncRunsRepo(db: Db) {
     },
     /** Changes whenever any schedule changes: the scheduler polls it to pick up edits made by another process. */
     schedulesVersion: () => schedulesVersion.get()!.v,
+    /**
+     * Records a schedule's firing for one minute; false when a node recorded it first (every worker node's scheduler
+     * fires: the first insert wins). Firings older than a week are pruned on the way.
+     */
+    claimFiring(connectionId: string, mode: SyncMode, minuteAt: number, now: number): boolean {
+      pruneFirings.run(now - 7 * 86_400_000);
+      return claimFiring.run(connectionId, mode, minuteAt, now).changes === 1;
+    },
+    /** The run a firing started (or found pending), for the record. */
+    setFiringRun(connectionId: string, mode: SyncMode, minuteAt: number, runId: string): void {
+      firingRun.run(runId, connectionId, mode, minuteAt);
+    },
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();
     },

@@ -3,6 +3,7 @@
 import { CREDITS_PER_FOUND, ERRORS, type EnrichRequest, type EnrichResponse, type Profile } from './contract.js';
 import { canonicalEmail, canonicalLinkedInUrl, normalizeProfile } from './normalize.js';
 import type { CreditStore, EnrichMetrics, InputKind, LedgerOutcome, ProfileCacheStore } from './ports.js';
+import { MAX_BLOCK_MS } from './providers/limiter.js';
 import type { Lookup, Provider } from './providers/types.js';
 import { runBatchWaterfall, type WaterfallResult } from './waterfall.js';
 import type { Clock } from '../lib/clock.js';
@@ -92,15 +93,18 @@ interface Pending {
   latency: () => number;
   release: () => void;
 }
+/** How long a credit reservation outlives the longest its request may take (then it frees itself: a dead node's). */
+const RESERVATION_MARGIN_MS = 120_000;
 type Charge = (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }) => Promise<void>;
 
 export function createEnricher(deps: EnricherDeps): Enricher {
   const { cache, credits, clock, settings, metrics } = deps;
   const providers = deps.providers.filter((p) => p.configured);
   const inFlight = new Map<string, Promise<Shared>>();
-  // Credits of requests still waiting on a provider, per account: two concurrent requests must not both slip
-  // under the monthly limit.
-  const reserved = new Map<string, number>();
+  // A request waiting on a provider holds its credits in the store (credits.reserve) until it is answered: two
+  // concurrent requests, on this node or any other on the database, must not both slip under the monthly limit.
+  // A node that dies leaves its reservations to expire: after the longest the waterfall may take, plus a margin.
+  const holdMs = Math.max(1, providers.length) * settings.providerTimeoutMs + RESERVATION_MARGIN_MS;
   const pausedUntil = new Map<string, number>();
 
   function cacheKeys(lookup: Lookup, profile?: Profile): string[] {
@@ -192,8 +196,11 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     return shared;
   }
 
-  /** Validation, the cache, the credit limit: an answer, or a Pending that needs the providers. */
-  async function prepare(request: EnrichRequest, ctx: EnrichContext): Promise<EnrichOutcome | Pending> {
+  /**
+   * Validation, the cache, the credit limit: an answer, or a Pending that needs the providers, holding its
+   * reservation for `holdFor` ms at most.
+   */
+  async function prepare(request: EnrichRequest, ctx: EnrichContext, holdFor: number): Promise<EnrichOutcome | Pending> {
     const started = ctx.startedAt ?? performance.now();
     const latency = () => Math.max(0, Math.round(performance.now() - started));
 
@@ -211,7 +218,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     if (!lookup.email && !lookup.linkedin_url) return { status: 400, body: ERRORS.badRequest().body };
     const inputKind: InputKind = lookup.email && lookup.linkedin_url ? 'both' : lookup.email ? 'email' : 'linkedin_url';
 
-    const charge: Charge = async (outcome, r) => {
+    const charge = async (outcome: LedgerOutcome, r: { provider: string | null; cacheHit: boolean; credits: number }, reservationId?: string) => {
       // Only a charged row holds the idempotency key: a failed, refused or empty attempt is recorded under
       // attemptKey, so the success that follows it (a retried job) is still charged, exactly once.
       const charged = r.credits > 0;
@@ -229,6 +236,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         idempotencyKey: charged ? ctx.idempotencyKey : undefined,
         attemptKey: charged ? undefined : ctx.idempotencyKey,
         requestId: ctx.requestId,
+        reservationId,
         at: clock.now(),
       });
       if (written) {
@@ -243,16 +251,13 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     }
 
     const replay = ctx.idempotencyKey ? credits.findByIdempotencyKey(ctx.idempotencyKey) : undefined;
-    const overLimit = () => {
-      if (replay || ctx.monthlyLimit <= 0) return false;
-      const used = credits.creditsThisMonth(ctx.accountId, clock.now()) + (reserved.get(ctx.accountId) ?? 0);
-      return used + CREDITS_PER_FOUND > ctx.monthlyLimit;
-    };
+    // A replay is never charged again, and a limit of 0 is no limit: neither is checked nor holds a reservation.
+    const limited = !replay && ctx.monthlyLimit > 0;
 
     if (settings.cacheTtlDays > 0 && !ctx.bypassCache) {
       const hit = cache.get(cacheKeys(lookup), clock.now());
       if (hit) {
-        if (overLimit()) {
+        if (limited && credits.creditsHeld(ctx.accountId, clock.now()) + CREDITS_PER_FOUND > ctx.monthlyLimit) {
           await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
           return { status: 402, body: ERRORS.paymentRequired().body };
         }
@@ -261,26 +266,39 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       }
     }
 
-    if (overLimit()) {
-      await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
-      return { status: 402, body: ERRORS.paymentRequired().body };
+    // The check and the reservation are one transaction in the store (no await before it either): concurrent
+    // callers, here and on other nodes, see each other.
+    let reservation: string | undefined;
+    if (limited) {
+      const now = clock.now();
+      reservation = credits.reserve(ctx.accountId, CREDITS_PER_FOUND, ctx.monthlyLimit, now, now + holdFor);
+      if (!reservation) {
+        await charge('rejected', { provider: null, cacheHit: false, credits: 0 });
+        return { status: 402, body: ERRORS.paymentRequired().body };
+      }
     }
-    // Reserved synchronously with the check above (no await between): concurrent callers see each other.
-    reserved.set(ctx.accountId, (reserved.get(ctx.accountId) ?? 0) + CREDITS_PER_FOUND);
-    let released = false;
     const release = () => {
-      if (released) return;
-      released = true;
-      const left = (reserved.get(ctx.accountId) ?? CREDITS_PER_FOUND) - CREDITS_PER_FOUND;
-      if (left > 0) reserved.set(ctx.accountId, left);
-      else reserved.delete(ctx.accountId);
+      if (reservation === undefined) return;
+      const id = reservation;
+      reservation = undefined;
+      credits.release(id);
     };
-    return { lookup, charge, latency, release };
+    // The answer's ledger row frees the reservation in its own commit (or, if recording fails, release() does).
+    const settleCharge: Charge = async (outcome, r) => {
+      const id = reservation;
+      reservation = undefined;
+      try {
+        await charge(outcome, r, id);
+      } catch (err) {
+        if (id !== undefined) credits.release(id);
+        throw err;
+      }
+    };
+    return { lookup, charge: settleCharge, latency, release };
   }
 
   /** The answer for a Pending once the providers have spoken. */
   async function answer(p: Pending, shared: Shared): Promise<EnrichOutcome> {
-    p.release();
     switch (shared.kind) {
       case 'found':
         await p.charge('found', { provider: shared.resolved.provider, cacheHit: false, credits: CREDITS_PER_FOUND });
@@ -306,26 +324,37 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     configured: providers.length > 0,
     activeProviders: providers.map((p) => p.name),
     async enrich(request, ctx) {
-      const p = await prepare(request, ctx);
+      const p = await prepare(request, ctx, holdMs);
       if (!isPending(p)) return p;
       let shared: Shared;
       try {
         shared = (await resolveAll([p.lookup], {}))[0]!;
-      } finally {
+      } catch (err) {
         p.release();
+        throw err;
       }
       return answer(p, shared);
     },
     async enrichMany(items, ctx, opts = {}) {
       // Each item is prepared synchronously up to its credit reservation, so the limit is checked item by item,
       // before any provider call, exactly as for concurrent enrich() calls.
-      const prepared = await Promise.all(items.map((it) => prepare(it.request, { ...ctx, idempotencyKey: it.idempotencyKey })));
+      // A sync batch that waits for rate limits may take up to the longest block a provider can impose on top.
+      const holdFor = holdMs + (opts.waitForRateLimits ? MAX_BLOCK_MS : 0);
+      const settled = await Promise.allSettled(items.map((it) => prepare(it.request, { ...ctx, idempotencyKey: it.idempotencyKey }, holdFor)));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) {
+        // The store failed for one item (e.g. the database stayed locked): the others' reservations go at once.
+        for (const r of settled) if (r.status === 'fulfilled' && isPending(r.value)) r.value.release();
+        throw failed.reason;
+      }
+      const prepared = settled.map((r) => (r as PromiseFulfilledResult<EnrichOutcome | Pending>).value);
       const pending = prepared.filter(isPending);
       let shared: Shared[];
       try {
         shared = await resolveAll(pending.map((p) => p.lookup), opts);
-      } finally {
+      } catch (err) {
         for (const p of pending) p.release();
+        throw err;
       }
       const answers = await Promise.all(pending.map((p, i) => answer(p, shared[i]!)));
       let k = 0;

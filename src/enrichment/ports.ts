@@ -35,6 +35,8 @@ export interface LedgerEntry {
   attemptKey?: string | undefined;
   /** X-Request-Id of the API request that caused the row. */
   requestId?: string | undefined;
+  /** The credit reservation the request held (CreditStore.reserve): freed in the same transaction as the row. */
+  reservationId?: string | undefined;
   at: number;
 }
 
@@ -45,6 +47,19 @@ export interface CreditStore {
   record(entry: LedgerEntry): Promise<boolean>;
   /** The credits an earlier request with this idempotency key was charged, if any. */
   findByIdempotencyKey(key: string): { credits: number; found: boolean } | undefined;
+  /**
+   * Credits charged to the account this month plus those its live reservations hold (every process's): what the
+   * monthly limit is checked against.
+   */
+  creditsHeld(accountId: string, now: number): number;
+  /**
+   * In one transaction (across processes): when the credits charged this month, the live reservations and `credits`
+   * fit within `limit`, holds `credits` until the reservation is released or `expiresAt` (epoch ms) passes, and
+   * returns its id; otherwise holds nothing and returns undefined.
+   */
+  reserve(accountId: string, credits: number, limit: number, now: number, expiresAt: number): string | undefined;
+  /** Frees a reservation (nothing when it is gone already). A ledger entry naming it frees it with its row instead. */
+  release(reservationId: string): void;
 }
 
 export interface DatasetStore {

@@ -4,11 +4,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 
-export function healthRoutes(deps: { healthy: () => boolean; registry: Registry; metricsToken?: string | undefined }): Router {
+export function healthRoutes(deps: { healthy: () => boolean; role?: string; registry: Registry; metricsToken?: string | undefined }): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
-    if (deps.healthy()) res.json({ status: 'ok' });
-    else res.status(503).json({ status: 'unavailable' });
+    if (deps.healthy()) res.json({ status: 'ok', role: deps.role ?? 'all' });
+    else res.status(503).json({ status: 'unavailable', role: deps.role ?? 'all' });
   });
   r.get('/metrics', bearer(deps.metricsToken), async (_req, res) => {
     res.set('Content-Type', deps.registry.contentType).send(await deps.registry.metrics());

@@ -71,6 +71,19 @@ export function createRunService(deps: RunServiceDeps) {
     });
   }
 
+  /**
+   * A schedule's firing: starts the run (or finds the pending one) once per schedule and minute, whatever the number of
+   * worker nodes whose schedulers fire. `minuteAt` is the firing's minute (epoch ms).
+   */
+  function startScheduledRun(connectionId: string, mode: SyncMode, minuteAt: number): { run: RunRow; created: boolean; jobId: number } | { firedElsewhere: true } {
+    return runs.transaction(() => {
+      if (!runs.claimFiring(connectionId, mode, minuteAt, clock.now())) return { firedElsewhere: true as const };
+      const started = startRun(connectionId, mode, 'schedule');
+      runs.setFiringRun(connectionId, mode, minuteAt, started.run.id);
+      return started;
+    });
+  }
+
   async function step(run: RunRow, ctx: ConnectionContext): Promise<'continue' | 'done'> {
     let cp: Checkpoint = run.checkpoint !== null ? Checkpoint.parse(run.checkpoint) : { objectIndex: 0, cursor: null };
     const now = clock.now();
@@ -250,7 +263,7 @@ export function createRunService(deps: RunServiceDeps) {
     },
   };
 
-  return { startRun, handler, dueSince };
+  return { startRun, startScheduledRun, handler, dueSince };
 }
 export type RunService = ReturnType<typeof createRunService>;
 

@@ -1,6 +1,7 @@
 // node-cron schedules per connection, stored in the database and reloaded when they change (also when another
-// process changed them), so an edit takes effect without a restart. A firing only enqueues a run; startRun
-// refuses a second run of the same mode while one is queued or running, so two firings make one run.
+// process changed them), so an edit takes effect without a restart. A firing only enqueues a run, once per schedule
+// and minute across every worker node (schedule_firings), and startRun refuses a second run of the same mode while
+// one is queued or running.
 import cron, { validateDetailed, type ScheduledTask } from 'node-cron';
 import type { CrmKind } from '../../connectors/types.js';
 import type { ConnectionsRepo } from '../db/connections.repo.js';
@@ -47,7 +48,15 @@ export function createScheduler(deps: { runs: SyncRunsRepo; connections: Connect
     const conn = deps.connections.get(connectionId);
     if (!conn || conn.status !== 'connected') return;
     try {
-      const { run, created } = deps.runService.startRun(connectionId, mode, 'schedule');
+      // Every worker node fires: the firing's minute (rounded, so a node whose clock runs a little early or late names
+      // the same one) is recorded once, and only the node that records it starts the run.
+      const minuteAt = Math.round(deps.clock.now() / 60_000) * 60_000;
+      const started = deps.runService.startScheduledRun(connectionId, mode, minuteAt);
+      if ('firedElsewhere' in started) {
+        deps.log.debug({ connection: connectionId, mode, minute: new Date(minuteAt).toISOString() }, 'scheduled sync already fired on another node');
+        return;
+      }
+      const { run, created } = started;
       deps.log.info({ connection: connectionId, mode, run: run.id, created }, created ? 'scheduled sync enqueued' : 'scheduled sync skipped: a run is already pending');
     } catch (err) {
       deps.log.error({ err, connection: connectionId, mode }, 'could not enqueue a scheduled sync');
