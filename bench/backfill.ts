@@ -21,6 +21,8 @@ interface RunOut {
   total: number | null;
   jobsRun: number;
   leftoverJobs: unknown[];
+  /** Job attempts that did not succeed (retried after their backoff), by outcome and error. */
+  failedAttempts: { outcome: string; error: string | null; n: number }[];
   wallMs: number;
   cpuMs: number;
   rssBeforeRun: number;
@@ -46,6 +48,7 @@ interface Row {
   callsPer100: Record<CallKind, number> & { total: number; readWrite: number };
   readWriteVsMinimum: number;
   written: number;
+  failedAttempts: { outcome: string; error: string | null; n: number }[];
   counts: Record<string, number>;
   state: string;
   datasetImportMs: number;
@@ -72,7 +75,9 @@ async function one(engine: Engine, crm: Crm, contacts: number, latencyMs: number
     const db1 = processCpuMs(s.backendPid);
     const calls = await fake.call<CallSummary>('summary');
     const written = await fake.call<number>('written');
-    if (r.state !== 'succeeded') throw new Error(`${ENGINE_LABEL[engine]} ${crm} backfill of ${contacts}: run ${r.state}: ${r.error}`);
+    if (r.state !== 'succeeded') {
+      throw new Error(`${ENGINE_LABEL[engine]} ${crm} backfill of ${contacts}: run ${r.state}: ${r.error}; ${r.jobsRun} jobs run, counts ${JSON.stringify(r.counts)}, jobs left ${JSON.stringify(r.leftoverJobs)}`);
+    }
     const per100 = (v: number) => round((v / contacts) * 100, 2);
     const callsPer100 = {
       ...(Object.fromEntries(Object.entries(calls.byKind).map(([k, v]) => [k, per100(v)])) as Record<CallKind, number>),
@@ -93,6 +98,7 @@ async function one(engine: Engine, crm: Crm, contacts: number, latencyMs: number
       callsPer100,
       readWriteVsMinimum: round(callsPer100.readWrite / MIN_CALLS_PER_100[crm], 2),
       written,
+      failedAttempts: r.failedAttempts,
       counts: r.counts,
       state: r.state,
       datasetImportMs: s.importMs,
@@ -104,6 +110,7 @@ async function one(engine: Engine, crm: Crm, contacts: number, latencyMs: number
       // Calls after the first 100 wait for the window: the k-th hundred can start 10 s after the (k-1)-th.
       rateLimitFloorS: crm === 'hubspot' ? Math.floor(Math.max(0, calls.total - 1) / 100) * 10 : null,
     };
+    if (r.failedAttempts.length) log(`  ${ENGINE_LABEL[engine]} ${crm} ${contacts}: job attempts that failed and were retried: ${JSON.stringify(r.failedAttempts)}`);
     log(
       `  ${ENGINE_LABEL[engine]} ${crm} ${contacts} contacts, latency ${latencyMs} ms: ${r.wallMs} ms → ${row.contactsPerSec} contacts/s; calls ${JSON.stringify(calls.byKind)} (429s: ${calls.rateLimited}); written ${written}; peak RSS ${row.peakRssMiB} MiB`,
     );
@@ -178,6 +185,9 @@ export async function run(cfg: BenchConfig): Promise<Section> {
         'API minimum per 100 contacts: HubSpot 2 (one 100-record page + one 100-record batch update), Salesforce 1 (200-record query page + 200-record collections update)',
         'HubSpot fake limit 100 calls / 10 s → at 2 calls per 100 contacts the ceiling is ≈ 500 contacts/s; "limit floor" = the least wall time that window allows for the calls made (wall ≈ floor: limit-bound, not CPU-bound). Salesforce has no short-window limit (daily allocation only)',
         'peak RSS: sampled every 100 ms in the service process during the run (dataset already imported); heap kept = heap after a forced GC, after the run minus before (what the run left behind)',
+        ...rows
+          .filter((r) => r.failedAttempts.length)
+          .map((r) => `retried: ${ENGINE_LABEL[r.engine]} ${r.crm} ${r.contacts} (${r.latencyMs} ms): ${r.failedAttempts.map((a) => `${a.n} × ${a.outcome}${a.error ? ` "${a.error.slice(0, 120)}"` : ''}`).join('; ')} (job attempts that failed, retried after their backoff)`),
         ...(engines.length > 1 ? ['db µs/contact = CPU time of the PostgreSQL backend serving the service\'s connection during the run / contacts (from /proc; that process is not pinned)'] : []),
       ],
     ),
