@@ -112,6 +112,7 @@ export function boundaryViolations(graph: ImportGraph): string[] {
     }
     if (SDKS[to] && !/^connectors\/(hubspot|salesforce)\/(client|oauth)\.ts$/.test(from)) say(e, 'only a connector\'s client.ts and oauth.ts import its SDK');
     if (to === 'better-sqlite3' && !under('src/db')(from)) say(e, 'only src/db imports better-sqlite3');
+    if (to === 'pg' && !under('src/db')(from)) say(e, 'only src/db imports pg');
   }
   for (const f of graph.readsEnv) if (!under('src/config')(f)) out.push(`${f} reads process.env: only src/config does`);
   return out;

@@ -2,10 +2,11 @@
 // single flight, the provider waterfall, limits.
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
-import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, afterAll, expect, it } from 'vitest';
 import { FoundResponse, NotFoundResponse } from '../../src/enrichment/contract.js';
 import { post, startService, type TestService } from '../helpers/service.js';
-import { openDb } from '../../src/db/open.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { openDb, openPg } from '../../src/db/open.js';
 import { MEMO_TTL_MS } from '../../src/db/memo.js';
 import { sleep } from '../../src/lib/clock.js';
 
@@ -24,11 +25,11 @@ function ledger(t: TestService) {
   }[];
 }
 
-describe('when only the dataset is configured', () => {
+describeEachBackend('when only the dataset is configured', (backend) => {
   let t: TestService;
   let key: string;
   beforeAll(async () => {
-    t = await startService({ env: { ENRICH_PROVIDERS: 'dataset', API_RATE_LIMIT_PER_MINUTE: '0' } });
+    t = await startService({ backend, env: { ENRICH_PROVIDERS: 'dataset', API_RATE_LIMIT_PER_MINUTE: '0' } });
     t.importSample();
     key = t.apiKey();
   });
@@ -134,7 +135,7 @@ describe('when only the dataset is configured', () => {
     const window = () => sleep(MEMO_TTL_MS + 50);
     expect((await call()).status).toBe(200);
     expect((await call()).body).toMatchObject({ cache_hit: true });
-    const cli = openDb(t.dbPath);
+    const cli = t.databaseUrl ? openPg(t.databaseUrl, { migrate: false }) : openDb(t.dbPath);
     try {
       cli.prepare('UPDATE accounts SET monthly_credit_limit = 3 WHERE id = ?').run(acc.id);
       await window();
@@ -146,7 +147,7 @@ describe('when only the dataset is configured', () => {
       await window();
       expect((await call()).body).toMatchObject({ found: true, cache_hit: false });
       expect((await call()).body).toMatchObject({ cache_hit: true });
-      cli.prepare(`UPDATE api_keys SET revoked_at = '2026-01-01T00:00:00Z' WHERE id = ?`).run(id);
+      cli.prepare(`UPDATE api_keys SET revoked_at = ? WHERE id = ?`).run(Date.parse('2026-01-01T00:00:00Z'), id);
       await window();
       expect((await call()).status).toBe(401);
     } finally {
@@ -158,7 +159,7 @@ describe('when only the dataset is configured', () => {
     const r = await fetch(`${t.url}/v1/nope`);
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ error: 'Not Found' });
-    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok', role: 'all' });
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/profile\/enrich",method="POST",status="200"\}/);
     expect(metrics).toMatch(/credits_charged_total \d+/);
@@ -179,10 +180,10 @@ describe('when only the dataset is configured', () => {
   });
 });
 
-describe('when the rate limit is 3 per minute', () => {
+describeEachBackend('when the rate limit is 3 per minute', (backend) => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startService({ env: { ENRICH_PROVIDERS: 'dataset', API_RATE_LIMIT_PER_MINUTE: '3' } });
+    t = await startService({ backend, env: { ENRICH_PROVIDERS: 'dataset', API_RATE_LIMIT_PER_MINUTE: '3' } });
     t.importSample();
   });
   afterAll(() => t.close());
@@ -203,10 +204,10 @@ describe('when the rate limit is 3 per minute', () => {
   });
 });
 
-describe('when no provider is configured', () => {
+describeEachBackend('when no provider is configured', (backend) => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startService({ env: { ENRICH_PROVIDERS: 'peopledatalabs,apollo' } });
+    t = await startService({ backend, env: { ENRICH_PROVIDERS: 'peopledatalabs,apollo' } });
   });
   afterAll(() => t.close());
   it('then 503 with the contract body', async () => {
@@ -216,11 +217,12 @@ describe('when no provider is configured', () => {
   });
 });
 
-describe('when the waterfall is PDL then Apollo', () => {
+describeEachBackend('when the waterfall is PDL then Apollo', (backend) => {
   let t: TestService;
   let key: string;
   beforeAll(async () => {
     t = await startService({
+      backend,
       env: { ENRICH_PROVIDERS: 'peopledatalabs,apollo', PDL_API_KEY: 'pdl-test-key', APOLLO_API_KEY: 'apollo-test-key', PROVIDER_TIMEOUT_MS: '300', API_RATE_LIMIT_PER_MINUTE: '0' },
     });
     key = t.apiKey();

@@ -1,12 +1,13 @@
 // Issue 11, item 5: credits are exact. A record whose first attempt failed (PDL answered 429) and whose retry
 // under the same idempotency key succeeded is charged exactly once; a second success under that key is not charged
-// again. Real HTTP to the stateful PDL fake, the real ledger in SQLite.
-import { afterEach, describe, expect, it } from 'vitest';
+// again. Real HTTP to the stateful PDL fake, the real ledger in SQLite and in PostgreSQL.
+import { afterEach, expect, it } from 'vitest';
 import { startProviderFake, type ProviderFake } from '../fakes/providers/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait.js';
 
-describe('exact credits when a provider answered 429 first', () => {
+describeEachBackend('exact credits when a provider answered 429 first', (backend) => {
   let pdl: ProviderFake | undefined;
   let t: TestService | undefined;
   afterEach(async () => {
@@ -17,7 +18,7 @@ describe('exact credits when a provider answered 429 first', () => {
   it('when the first attempt under a key fails with 429 and the retry finds the person, then the key is charged 3 credits, once', async () => {
     pdl = await startProviderFake({ kind: 'pdl', limit: 1000 });
     pdl.add({ email: 'ada@credits.example', firstName: 'Ada', lastName: 'Lovelace', company: 'Analytical Engines', title: 'Engineer' });
-    t = await startService({ env: { ENRICH_PROVIDERS: 'peopledatalabs', PDL_API_KEY: pdl.apiKey, PDL_BASE_URL: pdl.url, CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ENRICH_PROVIDERS: 'peopledatalabs', PDL_API_KEY: pdl.apiKey, PDL_BASE_URL: pdl.url, CACHE_TTL_DAYS: '0' } });
     const account = t.services.repos.accounts.ensure('credits');
     const ctx = { accountId: account.id, monthlyLimit: 0, connectionId: 'conn-credits', idempotencyKey: 'job:1:contact:42' };
     const sum = () =>

@@ -1,14 +1,15 @@
 // HubSpot end to end against the stateful HubSpot fake: install, signed webhooks, the queue, the pipeline and
 // batched write-back, through the real routes and the real worker.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { contactCreationEvent, contactPropertyChangeEvent, sendWebhook, startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { connectionLedger, hubspotEnv, importPeople, installCrm } from '../helpers/crm.js';
 import { adminCookie } from '../helpers/admin.js';
 
 const WEBHOOK_PATH = '/webhooks/hubspot';
 
-describe('HubSpot connector', () => {
+describeEachBackend('HubSpot connector', (backend) => {
   let fake: HubSpotFake;
   let t: TestService;
   let connectionId: string;
@@ -20,7 +21,7 @@ describe('HubSpot connector', () => {
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
-    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     t.importSample();
   });
   afterAll(async () => {

@@ -1,14 +1,15 @@
 // The job-change inbox and the contact view on Salesforce, over HTTP: record links built from the org's instance
 // URL (Contact and Lead), a contact named by email found with SOQL, pages of 50, and a CSV whose cells a
 // spreadsheet cannot run as formulas.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { importJobChangeCohort, importThreeMoves, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
 import { adminCookie } from '../helpers/admin.js';
 import { CONTACT_ENRICH } from '../../src/sync/handlers.js';
 
-describe('the job-change inbox on Salesforce', () => {
+describeEachBackend('the job-change inbox on Salesforce', (backend) => {
   let fake: SalesforceFake;
   let t: TestService;
   let connectionId: string;
@@ -23,7 +24,7 @@ describe('the job-change inbox on Salesforce', () => {
 
   beforeAll(async () => {
     fake = await startSalesforceFake();
-    t = await startService({ env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'salesforce'));
     emails = importJobChangeCohort(t);
     ids = emails.map((email, i) => fake.addRecord('Contact', { FirstName: `First${i}`, LastName: `Last${i}`, Email: email, OwnerId: fake.ownerIds[0] }).Id);

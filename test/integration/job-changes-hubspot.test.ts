@@ -1,13 +1,14 @@
 // Job changes on HubSpot: the job-changes sync flags exactly the contacts that moved, creates one task per change for
 // the owner, never twice (even across a crash between the CRM write and the task), and schedules apply live.
 import { getTasks } from 'node-cron';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { hubspotEnv, importJobChangeCohort, importPeople, importThreeMoves, installCrm, runSync } from '../helpers/crm.js';
 import type { SyncMode } from '../../src/db/sync-runs.repo.js';
 
-describe('job changes on HubSpot', () => {
+describeEachBackend('job changes on HubSpot', (backend) => {
   let fake: HubSpotFake;
   let t: TestService;
   let connectionId: string;
@@ -18,7 +19,7 @@ describe('job changes on HubSpot', () => {
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
-    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'hubspot'));
     emails = importJobChangeCohort(t);
     const owners = fake.owners.map((o) => o.id);

@@ -1,8 +1,9 @@
 // Job changes on Salesforce: the job-changes sync flags exactly the Contacts that moved, creates one Task per change
 // for the record's owner (WhoId = the contact), never twice, even across a crash between the write and the task.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSalesforceFake, type FakeRecord, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { importJobChangeCohort, importPeople, importThreeMoves, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
 import type { SyncMode } from '../../src/db/sync-runs.repo.js';
 
@@ -10,7 +11,7 @@ interface PicklistDescribe {
   fields: { name: string; picklistValues: { value: string; active: boolean }[] }[];
 }
 
-describe('job changes on Salesforce', () => {
+describeEachBackend('job changes on Salesforce', (backend) => {
   let fake: SalesforceFake;
   let t: TestService;
   let connectionId: string;
@@ -31,7 +32,7 @@ describe('job changes on Salesforce', () => {
 
   beforeAll(async () => {
     fake = await startSalesforceFake();
-    t = await startService({ env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'salesforce'));
     const emails = importJobChangeCohort(t);
     owners = emails.map((_, i) => fake.ownerIds[i % fake.ownerIds.length]!);

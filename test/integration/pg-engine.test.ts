@@ -86,6 +86,31 @@ describe.skipIf(skipWithout(postgres))('the PostgreSQL engine', () => {
     expect(a.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
   });
 
+  it('when the connection is lost inside a transaction, then no later statement of it runs on its own and nothing of it stays', () => {
+    const pid = a.prepare('SELECT pg_backend_pid()').pluck().get() as number;
+    const add = a.prepare('INSERT INTO items (name) VALUES (?)');
+    let afterLoss: unknown;
+    expect(() =>
+      a.transaction(() => {
+        add.run('lost-1');
+        b.prepare('SELECT pg_terminate_backend(?)').get(pid); // another node's admin ends our connection
+        try {
+          add.run('lost-2'); // meets the dead connection
+        } catch {
+          // code that swallows an error and carries on inside its transaction...
+        }
+        try {
+          add.run('lost-3'); // ...must not get a fresh connection that would commit this row on its own
+        } catch (err) {
+          afterLoss = err;
+          throw err;
+        }
+      })(),
+    ).toThrow(/lost inside a transaction/);
+    expect((afterLoss as { code?: string }).code).toBe('08006');
+    expect(a.prepare("SELECT count(*) FROM items WHERE name LIKE 'lost-%'").pluck().get()).toBe(0);
+  });
+
   it('when PostgreSQL reports a transient failure, then the retry classifier says retry', () => {
     for (const code of ['40001', '40P01', '55P03', '57014']) {
       expect(classifyError(Object.assign(new Error('x'), { code })).retry).toBe(true);

@@ -1,10 +1,11 @@
 // Undo a run, on both CRM fakes: a backfill writes, a person edits one field, the revert puts back every other field
 // and keeps the edited one, a second revert changes nothing; a job-changes run's tasks are removed only when nobody
 // completed them; the audit log records the revert; the CLI prints the summary line.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { hubspotEnv, importJobChangeCohort, importPeople, importThreeMoves, installCrm, runSync, salesforceEnv } from '../helpers/crm.js';
 import { runCli } from '../helpers/cli.js';
 import type { SyncMode } from '../../src/db/sync-runs.repo.js';
@@ -84,7 +85,7 @@ interface AuditWrite {
 }
 
 for (const make of [hubspot, salesforce]) {
-  describe(`undo a run on ${make === hubspot ? 'HubSpot' : 'Salesforce'}`, () => {
+  describeEachBackend(`undo a run on ${make === hubspot ? 'HubSpot' : 'Salesforce'}`, (backend) => {
     let crm: Crm;
     let t: TestService;
     let connectionId: string;
@@ -101,7 +102,7 @@ for (const make of [hubspot, salesforce]) {
 
     beforeAll(async () => {
       crm = await make();
-      t = await startService({ env: { ...crm.env, ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+      t = await startService({ backend, env: { ...crm.env, ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
       ({ connectionId } = await installCrm(t, crm.name));
       const emails = importJobChangeCohort(t);
       ids = emails.map((email, i) => crm.addContact(email, i));
@@ -158,7 +159,7 @@ for (const make of [hubspot, salesforce]) {
     });
 
     it('when the CLI lists runs and reverts one, then it prints the runs and exactly the summary line', async () => {
-      const env = { ...crm.env, DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
+      const env = { ...crm.env, ...t.storeEnv, LOG_LEVEL: 'silent', ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' };
       const list = await runCli(['runs', 'list', connectionId, '--json'], env);
       expect(list.code, list.stderr).toBe(0);
       const rows = JSON.parse(list.stdout) as { id: string; mode: string; state: string; enriched: number; found: number }[];

@@ -1,12 +1,13 @@
 // A run whose job dies is a failed run with the reason, never a run "queued" for ever that swallows every later
 // start of the same mode.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { hubspotEnv, importPeople, installCrm } from '../helpers/crm.js';
 import { NonRetryableError } from '../../src/lib/errors.js';
 
-describe('a run whose job died', () => {
+describeEachBackend('a run whose job died', (backend) => {
   let fake: HubSpotFake;
   let t: TestService;
   let connectionId: string;
@@ -14,7 +15,7 @@ describe('a run whose job died', () => {
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
-    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     ({ connectionId } = await installCrm(t, 'hubspot'));
     importPeople(t, 3).forEach((email) => fake.addContact({ email }));
   });

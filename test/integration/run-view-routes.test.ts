@@ -1,12 +1,13 @@
 // The run view's routes without a browser: unknown or malformed run ids are a 404 (page or JSON), the JSON says a
 // run's progress, and the revert POST needs the session's CSRF token and redirects with the outcome.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { adminCookie } from '../helpers/admin.js';
 import { hubspotEnv, importPeople, installCrm, runSync } from '../helpers/crm.js';
 
-describe('the run view routes', () => {
+describeEachBackend('the run view routes', (backend) => {
   let fake: HubSpotFake;
   let t: TestService;
   let cookie: string;
@@ -24,7 +25,7 @@ describe('the run view routes', () => {
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
-    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     const { connectionId } = await installCrm(t, 'hubspot');
     ids = importPeople(t, 2, { prefix: 'routes' }).map((email) => fake.addContact({ email }).id);
     await runSync(t, connectionId, 'backfill');

@@ -1,9 +1,10 @@
 // Salesforce end to end against the stateful Salesforce fake: install (PKCE), the new-records poll, Outbound Message
 // intake, the queue, the pipeline and collection write-back, through the real routes and the real worker.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildOutboundMessage, isAck, startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { startService, type TestService } from '../helpers/service.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { connectionLedger, installCrm, outboundUrl, runSync, salesforceEnv } from '../helpers/crm.js';
 import { adminCookie } from '../helpers/admin.js';
 import type { SyncMode } from '../../src/db/sync-runs.repo.js';
@@ -13,7 +14,7 @@ import type { ProvisionReport } from '../../connectors/types.js';
 
 const CALLBACK = 'https://crm-enrich.test/oauth/salesforce/callback';
 
-describe('Salesforce connector, end to end', () => {
+describeEachBackend('Salesforce connector, end to end', (backend) => {
   let fake: SalesforceFake;
   let t: TestService;
   let connectionId: string;
@@ -28,7 +29,7 @@ describe('Salesforce connector, end to end', () => {
 
   beforeAll(async () => {
     fake = await startSalesforceFake();
-    t = await startService({ env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
+    t = await startService({ backend, env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset', CACHE_TTL_DAYS: '0' } });
     t.importSample();
   });
   afterAll(async () => {
@@ -307,13 +308,13 @@ describe('Salesforce connector, end to end', () => {
   });
 });
 
-describe('Salesforce install without Modify Metadata', () => {
+describeEachBackend('Salesforce install without Modify Metadata', (backend) => {
   let fake: SalesforceFake;
   let t: TestService;
 
   beforeAll(async () => {
     fake = await startSalesforceFake({ metadataAllowed: false, orgId: '00D000000000002AAA' });
-    t = await startService({ env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset' } });
+    t = await startService({ backend, env: { ...salesforceEnv(fake), ENRICH_PROVIDERS: 'dataset' } });
   });
   afterAll(async () => {
     await t.close();

@@ -1,6 +1,7 @@
 // Several worker nodes each run a scheduler over the same schedules: a firing starts one run, whatever the number of
 // nodes, even when the first node's run has already finished by the time a slower node fires.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachBackend } from '../helpers/backends.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createServices, type Services } from '../../src/main.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -9,7 +10,7 @@ import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { startService, type TestService } from '../helpers/service.js';
 import { hubspotEnv, installCrm } from '../helpers/crm.js';
 
-describe('scheduled runs on several nodes', () => {
+describeEachBackend('scheduled runs on several nodes', (backend) => {
   let fake: HubSpotFake;
   let t: TestService;
   let second: Services;
@@ -21,10 +22,10 @@ describe('scheduled runs on several nodes', () => {
 
   beforeAll(async () => {
     fake = await startHubSpotFake();
-    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset' }, clock });
+    t = await startService({ env: { ...hubspotEnv(fake), ENRICH_PROVIDERS: 'dataset' }, clock, backend });
     ({ connectionId } = await installCrm(t, 'hubspot'));
     // A second node on the same database (its own handles, its own scheduler).
-    second = createServices(loadConfig({ DATABASE_PATH: t.dbPath, LOG_LEVEL: 'silent', PUBLIC_URL: 'https://crm-enrich.test', ...hubspotEnv(fake) }), {
+    second = createServices(loadConfig({ ...t.storeEnv, LOG_LEVEL: 'silent', PUBLIC_URL: 'https://crm-enrich.test', ...hubspotEnv(fake) }), {
       log: createLogger({ level: 'silent' }),
       clock,
     });

@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachBackend, TEST_ENCRYPTION_KEY } from '../helpers/backends.js';
+import { freshSchema, type FreshSchema } from '../helpers/pg.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createServices, serve, type Running, type Services } from '../../src/main.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -10,15 +12,18 @@ import { SYNC_RUN } from '../../src/sync/runs.js';
 import { waitFor } from '../helpers/wait.js';
 import { runCli } from '../helpers/cli.js';
 
-describe('serve --role', () => {
+describeEachBackend('serve --role', (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'crm-enrich-roles-'));
   const nodes: { services: Services; running: Running }[] = [];
   let web: { services: Services; running: Running };
   let worker: { services: Services; running: Running };
 
+  let store: Record<string, string> = { DATABASE_PATH: join(dir, 'crm-enrich.db') };
+  let schema: FreshSchema | undefined;
+
   async function start(role: 'web' | 'worker') {
     const services = createServices(
-      loadConfig({ DATABASE_PATH: join(dir, 'crm-enrich.db'), LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'correct-horse-battery', PUBLIC_URL: 'https://crm-enrich.test' }),
+      loadConfig({ ...store, LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'correct-horse-battery', PUBLIC_URL: 'https://crm-enrich.test' }),
       { log: createLogger({ level: 'silent' }) },
     );
     const running = await serve(services, { port: 0, host: '127.0.0.1', announce: false, role });
@@ -28,6 +33,10 @@ describe('serve --role', () => {
   }
 
   beforeAll(async () => {
+    if (backend === 'postgres') {
+      schema = await freshSchema('roles');
+      store = { ...store, DATABASE_URL: schema.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
+    }
     web = await start('web');
     worker = await start('worker');
   });
@@ -38,6 +47,7 @@ describe('serve --role', () => {
       n.services.close();
     }
     rmSync(dir, { recursive: true, force: true });
+    await schema?.drop();
   });
 
   it('when a web node and a worker node are probed, then /healthz names each role', async () => {

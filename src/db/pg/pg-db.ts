@@ -26,6 +26,7 @@ class PgStatement<P extends unknown[], R> implements DbStatement<P, R> {
   }
 
   run(...params: P): RunResult {
+    this.db.checkTransaction();
     const res = this.db.connection.query(this.t.text, bindValues(this.t, params));
     return { changes: res.rowCount, lastInsertRowid: 0 };
   }
@@ -35,6 +36,7 @@ class PgStatement<P extends unknown[], R> implements DbStatement<P, R> {
   }
 
   all(...params: P): R[] {
+    this.db.checkTransaction();
     if (this.plucked) return this.db.connection.query<unknown[]>(this.t.text, bindValues(this.t, params), 'array').rows.map((r) => r[0]) as R[];
     return this.db.connection.query<R>(this.t.text, bindValues(this.t, params)).rows;
   }
@@ -51,6 +53,8 @@ export class PgDb implements Db {
   private readonly lockKey: string;
   private depth = 0;
   private isOpen = true;
+  /** The connection generation the open transaction began on. */
+  private txGeneration = 0;
 
   constructor(url: string, opts: SyncConnectionOptions = {}) {
     this.connection = new SyncPgConnection(url, opts);
@@ -72,8 +76,19 @@ export class PgDb implements Db {
   }
 
   exec(source: string): this {
+    this.checkTransaction();
     this.connection.exec(source);
     return this;
+  }
+
+  /**
+   * Inside a transaction whose connection was lost (the server rolled it back), every further statement fails: run on
+   * the new connection it would commit on its own, outside the transaction the code believes it is in.
+   */
+  checkTransaction(): void {
+    if (this.depth > 0 && this.connection.generation !== this.txGeneration) {
+      throw Object.assign(new Error('the PostgreSQL connection was lost inside a transaction; the transaction was rolled back'), { code: '08006' });
+    }
   }
 
   pragma(): unknown {
@@ -95,6 +110,7 @@ export class PgDb implements Db {
     // Nested calls become savepoints, as in better-sqlite3: an inner failure undoes only the inner part.
     if (this.depth > 0) {
       const sp = `sp_${this.depth}`;
+      this.checkTransaction();
       this.connection.exec(`SAVEPOINT ${sp}`);
       this.depth++;
       try {
@@ -102,22 +118,24 @@ export class PgDb implements Db {
         this.connection.exec(`RELEASE SAVEPOINT ${sp}`);
         return result;
       } catch (err) {
-        this.connection.exec(`ROLLBACK TO SAVEPOINT ${sp}`);
+        if (this.connection.generation === this.txGeneration) this.connection.exec(`ROLLBACK TO SAVEPOINT ${sp}`);
         throw err;
       } finally {
         this.depth--;
       }
     }
     this.connection.exec(`BEGIN; SELECT pg_advisory_xact_lock(${this.lockKey})`);
+    this.txGeneration = this.connection.generation;
     this.depth = 1;
     try {
       const result = fn(...args) as ReturnType<F>;
       if (result instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
+      this.checkTransaction();
       this.connection.exec('COMMIT');
       return result;
     } catch (err) {
       try {
-        this.connection.exec('ROLLBACK');
+        if (this.connection.generation === this.txGeneration) this.connection.exec('ROLLBACK');
       } catch {
         // the connection is gone: the server has rolled the transaction back already
       }

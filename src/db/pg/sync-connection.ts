@@ -39,6 +39,8 @@ export class SyncPgConnection {
   private port: MessagePort | undefined;
   private flag: Int32Array | undefined;
   private readonly callTimeoutMs: number;
+  /** Counts the connections given up: a transaction that sees it change has lost its connection (and its work). */
+  generation = 0;
 
   constructor(
     private readonly url: string,
@@ -87,6 +89,7 @@ export class SyncPgConnection {
   }
 
   private dispose(): void {
+    this.generation++;
     const w = this.worker;
     this.worker = undefined;
     this.port?.close();
