@@ -1,12 +1,15 @@
 // `npm run bench`: runs every benchmark in turn, prints the tables on stdout (progress goes to stderr) and writes
 // bench/results.json with the machine, the date and every figure. BENCH_QUICK=1 for a short run;
 // BENCH_ONLY=api,bulk,webhooks,backfill,micro,import,hostile,providers for a subset; BENCH_NO_PIN=1 to skip CPU pinning.
+// The api, webhooks and backfill sections run on SQLite and, when PostgreSQL answers at BENCH_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/postgres), on PostgreSQL too, side by side; BENCH_ENGINES=sqlite leaves it out.
 import { cpus, totalmem, release, platform, loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
 import { benchConfig, log, type Section } from './lib/config.js';
 import { canPin, PIN } from './lib/ipc.js';
+import { planEngines } from './lib/engines.js';
 import * as api from './api.js';
 import * as bulk from './bulk.js';
 import * as webhooks from './webhooks.js';
@@ -15,6 +18,9 @@ import * as micro from './micro.js';
 import * as datasetImport from './import.js';
 import * as hostile from './hostile.js';
 import * as providers from './providers.js';
+
+/** The sections with an engine dimension (SQLite, and PostgreSQL when it answers). */
+const ENGINE_BENCHES = ['api', 'webhooks', 'backfill'];
 
 const BENCHES: Record<string, { run(cfg: ReturnType<typeof benchConfig>): Promise<Section> }> = { api, bulk, webhooks, backfill, micro, import: datasetImport, hostile, providers };
 
@@ -46,8 +52,13 @@ async function main(): Promise<void> {
     os: `${platform()} ${release()}`,
     pinned: PIN && canPin(),
   };
+  if (names.some((n) => ENGINE_BENCHES.includes(n))) cfg.engines = await planEngines();
+  const engineLine = cfg.engines.postgres
+    ? `engines (${ENGINE_BENCHES.filter((n) => names.includes(n)).join(', ')}): SQLite and PostgreSQL ${cfg.engines.postgres.version} at ${cfg.engines.postgres.url}, a fresh schema per service process`
+    : `engines (${ENGINE_BENCHES.filter((n) => names.includes(n)).join(', ')}): SQLite only; the PostgreSQL column was skipped: ${cfg.engines.skipped}`;
   const started = new Date();
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; ${cfg.quick ? 'QUICK run' : 'full run'}; benchmarks: ${names.join(', ')}`);
+  if (names.some((n) => ENGINE_BENCHES.includes(n))) log(engineLine);
   const sections: Section[] = [];
   // Other work on the machine skews every figure: the 1-minute load average before and after each benchmark is
   // kept with the results (on 2 cores, anything well above 2 during a run means it shared the CPUs).
@@ -68,6 +79,7 @@ async function main(): Promise<void> {
     `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}`,
     `date: ${started.toISOString()}; commit ${gitRev() ?? 'unknown'}; CPU pinning: ${machine.pinned ? 'taskset (servers CPU 0, clients/fakes CPU 1)' : 'off'}`,
   ];
+  if (names.some((n) => ENGINE_BENCHES.includes(n))) header.push(engineLine);
   const loadLine = Object.entries(load)
     .map(([n, l]) => `${n} ${l.seconds} s (load ${l.before} → ${l.after})`)
     .join(', ');

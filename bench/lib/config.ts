@@ -1,5 +1,7 @@
 // Run settings shared by the benchmarks: BENCH_QUICK=1 shortens every timed window; BENCH_ONLY=api,bulk,webhooks,...
-// runs a subset.
+// runs a subset; BENCH_ENGINES=sqlite leaves PostgreSQL out of the api, webhooks and backfill sections.
+import type { EnginePlan } from './engines.js';
+
 export const QUICK = process.env.BENCH_QUICK === '1';
 
 export interface BenchConfig {
@@ -18,7 +20,11 @@ export interface BenchConfig {
   hostile: { phaseMs: number };
   /** Backfill size of the provider section (per CRM and provider). */
   providers: { contacts: number };
+  /** Engines of the api, webhooks and backfill sections (run.ts replaces it with planEngines()). */
+  engines: EnginePlan;
 }
+
+const SQLITE_ONLY: EnginePlan = { engines: ['sqlite'], postgres: null, skipped: 'not planned' };
 
 export function benchConfig(): BenchConfig {
   return QUICK
@@ -32,6 +38,7 @@ export function benchConfig(): BenchConfig {
         import: { records: 100_000, runs: 1 },
         hostile: { phaseMs: 3_000 },
         providers: { contacts: 2_000 },
+        engines: SQLITE_ONLY,
       }
     : {
         quick: false,
@@ -43,6 +50,7 @@ export function benchConfig(): BenchConfig {
         import: { records: 300_000, runs: 2 },
         hostile: { phaseMs: 6_000 },
         providers: { contacts: 10_000 },
+        engines: SQLITE_ONLY,
       };
 }
 

@@ -45,6 +45,17 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/**
+ * The child's environment: ours plus `extra`, less DATABASE_URL and ENCRYPTION_KEY unless `extra` sets them, so a
+ * benchmark runs on PostgreSQL only when it asks for it (see engines.ts), never because the shell had one set.
+ */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  delete env.ENCRYPTION_KEY;
+  return { ...env, ...extra };
+}
+
 let tasksetChecked: boolean | undefined;
 export function canPin(): boolean {
   if (tasksetChecked === undefined) {
@@ -68,7 +79,7 @@ export async function startChild(file: string, opts: { cpu?: number; env?: Recor
   const args = pin ? ['-c', String(opts.cpu), process.execPath, ...nodeArgs] : nodeArgs;
   const child: ChildProcess = spawn(cmd, args, {
     stdio: ['ignore', 2, 'inherit', 'ipc'],
-    env: { ...process.env, ...opts.env },
+    env: childEnv(opts.env),
   });
   const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   let next = 1;

@@ -1,11 +1,13 @@
 // The real service for a benchmark child: a fresh SQLite file under bench/.work (on the real disk, never tmpfs,
-// so fsyncs cost what they cost in production), silent logs, the same wiring as `npm start`.
+// so fsyncs cost what they cost in production) or, when the orchestrator gave the child a DATABASE_URL, a fresh
+// PostgreSQL schema; silent logs, the same wiring as `npm start`.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { createServices, type Services } from '../../src/main.js';
 import { importDataset, type ImportReport } from '../../src/enrichment/dataset-import.js';
+import { dialectOf } from '../../src/db/open.js';
 
 export const WORK_DIR = fileURLToPath(new URL('../.work/', import.meta.url));
 export const SAMPLE_PROFILES = fileURLToPath(new URL('../../config/sample-profiles.jsonl', import.meta.url));
@@ -18,6 +20,15 @@ export function freshDir(name: string): string {
   return dir;
 }
 
+/**
+ * PostgreSQL when the orchestrator started this child with DATABASE_URL (a fresh schema of its own, see
+ * engines.ts) and its ENCRYPTION_KEY; otherwise the SQLite file under `dir`.
+ */
+function engineEnv(): Record<string, string> {
+  const url = process.env.DATABASE_URL;
+  return url ? { DATABASE_URL: url, ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? '' } : {};
+}
+
 export function createBenchServices(name: string, env: Record<string, string> = {}): { services: Services; dir: string; cleanup(): void } {
   const dir = freshDir(name);
   const config = loadConfig({
@@ -26,6 +37,7 @@ export function createBenchServices(name: string, env: Record<string, string> = 
     ADMIN_PASSWORD: 'bench-admin-password',
     PUBLIC_URL,
     ENRICH_PROVIDERS: 'dataset',
+    ...engineEnv(),
     ...env,
   });
   const services = createServices(config);
@@ -41,6 +53,27 @@ export function createBenchServices(name: string, env: Record<string, string> = 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What the notes say about the store: SQLite's journal and sync pragmas, or PostgreSQL's commit durability. */
+export interface StoreInfo {
+  engine: 'sqlite' | 'postgres';
+  /** SQLite: journal_mode and synchronous (2 = FULL) of the main handle. */
+  journalMode?: string;
+  synchronous?: number;
+  /** PostgreSQL: server version, synchronous_commit, and the pid of the backend serving this process. */
+  serverVersion?: string;
+  synchronousCommit?: string;
+  backendPid?: number;
+}
+
+export function storeInfo(services: Services): StoreInfo {
+  const db = services.db;
+  if (dialectOf(db) === 'postgres') {
+    const row = db.prepare(`SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS sc, pg_backend_pid() AS pid`).get() as { v: string; sc: string; pid: number };
+    return { engine: 'postgres', serverVersion: row.v, synchronousCommit: row.sc, backendPid: row.pid };
+  }
+  return { engine: 'sqlite', journalMode: db.pragma('journal_mode', { simple: true }) as string, synchronous: db.pragma('synchronous', { simple: true }) as number };
 }
 
 export function importJsonl(services: Services, text: string): ImportReport {

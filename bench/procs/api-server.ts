@@ -1,9 +1,10 @@
 // Child: the real crm-enrich service (createServices + serve, worker and scheduler off) with the sample dataset,
-// a warm profile cache and API keys, for the enrichment API benchmark.
+// a warm profile cache and API keys, for the enrichment API benchmark; on SQLite, or on PostgreSQL when started
+// with DATABASE_URL (see lib/engines.ts).
 import { readFileSync } from 'node:fs';
 import { serve, type Running } from '../../src/main.js';
 import { serveRpc, cpuMs } from '../lib/ipc.js';
-import { apiKey, createBenchServices, importSample, SAMPLE_PROFILES } from '../lib/service.js';
+import { apiKey, createBenchServices, importSample, SAMPLE_PROFILES, storeInfo } from '../lib/service.js';
 
 let running: Running | undefined;
 let cleanup: (() => void) | undefined;
@@ -44,8 +45,7 @@ async function start(o: { rateLimitPerMinute: number; keys: number }) {
     imported: imported.imported,
     body,
     contentType: r.headers.get('content-type'),
-    synchronous: services.db.pragma('synchronous', { simple: true }),
-    journalMode: services.db.pragma('journal_mode', { simple: true }),
+    store: storeInfo(services),
   };
 }
 

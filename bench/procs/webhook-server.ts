@@ -3,7 +3,7 @@
 import { serve, type Running } from '../../src/main.js';
 import { startHubSpotFake, type HubSpotFake } from '../../test/fakes/hubspot/index.js';
 import { serveRpc, cpuMs } from '../lib/ipc.js';
-import { createBenchServices, installCrm, PUBLIC_URL } from '../lib/service.js';
+import { createBenchServices, installCrm, PUBLIC_URL, storeInfo } from '../lib/service.js';
 import type { Services } from '../../src/main.js';
 
 let running: Running | undefined;
@@ -29,7 +29,7 @@ async function start() {
     portalId: fake.portalId,
     clientSecret: fake.clientSecret,
     signedUrl: `${PUBLIC_URL}/webhooks/hubspot`,
-    synchronous: services.db.pragma('synchronous', { simple: true }),
+    store: storeInfo(services),
   };
 }
 
