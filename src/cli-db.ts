@@ -33,7 +33,7 @@ export async function dbCommand(args: string[], config: Config, out: Out): Promi
     target = openPg(to, { applicationName: 'crm-enrich db copy' });
   } catch (err) {
     source.close();
-    throw new CommandError(`cannot open ${redactUrl(to)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandError(err instanceof Error ? err.message : String(err));
   }
   try {
     const report = copyDatabase(source, target, { onTable: (t, n) => out.stderr(`copied ${t}: ${n} rows\n`) });

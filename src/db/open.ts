@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { dialectOf, type Db } from './db.js';
 import { PgDb } from './pg/pg-db.js';
+import { redactUrl } from './url.js';
 
 export { dialectOf, type Db, type Dialect } from './db.js';
 
@@ -35,7 +36,13 @@ export interface OpenOptions {
 
 /** PostgreSQL at `url` (its search_path may name a schema); pending migrations applied unless `migrate` is false. */
 export function openPg(url: string, opts: { migrate?: boolean; applicationName?: string } = {}): Db {
-  const db = new PgDb(url, { applicationName: opts.applicationName ?? 'crm-enrich' });
+  let db: PgDb;
+  try {
+    db = new PgDb(url, { applicationName: opts.applicationName ?? 'crm-enrich' });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    throw Object.assign(new Error(`cannot open PostgreSQL at ${redactUrl(url)}: ${e.message}`, { cause: err }), { code: e.code });
+  }
   if (opts.migrate !== false) migrate(db);
   return db;
 }

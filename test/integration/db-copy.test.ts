@@ -118,7 +118,7 @@ describe.skipIf(skipPostgres())('crm-enrich db copy into PostgreSQL', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stdout).toBe('');
     expect(unreachable.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(unreachable.stderr).toMatch(/^crm-enrich: cannot open postgres:\/\/postgres:[^@]*@127\.0\.0\.1:1\/postgres: /);
+    expect(unreachable.stderr).toMatch(/^crm-enrich: cannot open PostgreSQL at postgres:\/\/postgres:[^@]*@127\.0\.0\.1:1\/postgres: /);
     expect(unreachable.stderr).not.toContain('s3cret-pw');
     const notPg = await copy('mysql://root@127.0.0.1/crm');
     expect(notPg.code).toBe(2);
