@@ -49,6 +49,17 @@ describeEachBackend('the queue', (backend) => {
       expect(await queue.enqueueMany([{ name: 'contact.enrich', payload: {}, opts: { connectionId: 'c1', dedupeKey: 'k' } }])).toEqual({ created: 0, duplicates: 1 });
     });
 
+    it('when a webhook batch of 250 jobs repeats keys within itself and with queued jobs, then each key is queued once, with its own payload', async () => {
+      queue.enqueue('contact.enrich', { first: true }, { connectionId: 'c1', dedupeKey: 'm0' });
+      const items = Array.from({ length: 250 }, (_, i) => ({ name: 'contact.enrich', payload: { i }, opts: { connectionId: 'c1', dedupeKey: `m${i % 200}` } }));
+      expect(await queue.enqueueMany(items)).toEqual({ created: 199, duplicates: 51 });
+      const keys = db.prepare("SELECT dedupe_key FROM jobs WHERE connection_id = 'c1'").pluck().all() as string[];
+      expect(new Set(keys).size).toBe(200);
+      expect(keys).toHaveLength(200);
+      expect(queue.get(Number(db.prepare("SELECT id FROM jobs WHERE dedupe_key = 'm150'").pluck().get()))?.payload).toEqual({ i: 150 });
+      expect(queue.get(Number(db.prepare("SELECT id FROM jobs WHERE dedupe_key = 'm0'").pluck().get()))?.payload).toEqual({ first: true });
+    });
+
     it('claims a batch of one connection and job name, and never two batches of one connection at once', () => {
       for (let i = 0; i < 150; i++) queue.enqueue('contact.enrich', { i }, { connectionId: 'c1', dedupeKey: `a${i}` });
       queue.enqueue('contact.enrich', {}, { connectionId: 'c2', dedupeKey: 'b' });
