@@ -97,7 +97,7 @@ export async function run(cfg: BenchConfig): Promise<Section> {
         '2b. SQLite vs PostgreSQL, webhook intake (best passing step of each ladder)',
         ['engine', 'sustained ev/s', 'p50 ms', 'p99 ms', 'srv µs/batch', 'db µs/batch', 'all acked queued'],
         runs.map((r) => [label(r.engine), r.sustained?.eventsPerSec ?? '–', r.sustained?.p50Ms ?? '–', r.sustained?.p99Ms ?? '–', r.sustained?.serverCpuUsPerBatch ?? '–', r.sustained?.dbCpuUsPerBatch ?? '–', r.durability.allQueued ? 'yes' : 'NO']),
-        ['PostgreSQL: a batch is one transaction of ~100 INSERT statements, each a round trip the event loop waits for'],
+        ['PostgreSQL: a batch is one transaction (BEGIN with the advisory lock, one multi-row INSERT of its jobs, COMMIT): three round trips the event loop waits for'],
       ),
     );
   }
