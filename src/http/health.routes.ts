@@ -6,9 +6,11 @@ import type { Registry } from 'prom-client';
 
 export function healthRoutes(deps: { healthy: () => boolean; role?: string; registry: Registry; metricsToken?: string | undefined }): Router {
   const r = Router();
+  // The body is the documented `{"status":"ok"}`; the node's role (`serve --role`) travels in a header.
   r.get('/healthz', (_req, res) => {
-    if (deps.healthy()) res.json({ status: 'ok', role: deps.role ?? 'all' });
-    else res.status(503).json({ status: 'unavailable', role: deps.role ?? 'all' });
+    res.set('X-Crm-Enrich-Role', deps.role ?? 'all');
+    if (deps.healthy()) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable' });
   });
   r.get('/metrics', bearer(deps.metricsToken), async (_req, res) => {
     res.set('Content-Type', deps.registry.contentType).send(await deps.registry.metrics());

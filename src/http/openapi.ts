@@ -25,7 +25,7 @@ const OUTPUT_SCHEMAS = {
   BadRequestError: BadRequestBody, UnauthorizedError: UnauthorizedBody, PaymentRequiredError: PaymentRequiredBody,
   PayloadTooLargeError: PayloadTooLargeBody(SINGLE_BODY_LIMIT), BulkPayloadTooLargeError: PayloadTooLargeBody(BULK_BODY_LIMIT),
   TooManyRequestsError: TooManyRequestsBody, BadGatewayError: BadGatewayBody, ServiceUnavailableError: ServiceUnavailableBody,
-  InternalServerError: InternalErrorBody, Health: z.object({ status: z.enum(['ok', 'unavailable']), role: z.enum(['web', 'worker', 'all']).describe('What this node does (serve --role).') }),
+  InternalServerError: InternalErrorBody, Health: z.object({ status: z.enum(['ok', 'unavailable']) }),
 } as const;
 
 function componentSchemas(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> {
@@ -150,7 +150,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): Json {
           summary: 'Liveness: the service and its database answer',
           security: [],
           responses: {
-            '200': response('Healthy.', ref('Health'), { examples: { ok: example('Healthy', { status: 'ok', role: 'all' }) } }),
+            '200': response('Healthy.', ref('Health'), { examples: { ok: example('Healthy', { status: 'ok' }) } }),
             '503': response('The database does not answer.', ref('Health')),
           },
         },

@@ -159,7 +159,7 @@ describeEachBackend('when only the dataset is configured', (backend) => {
     const r = await fetch(`${t.url}/v1/nope`);
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ error: 'Not Found' });
-    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok', role: 'all' });
+    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/profile\/enrich",method="POST",status="200"\}/);
     expect(metrics).toMatch(/credits_charged_total \d+/);

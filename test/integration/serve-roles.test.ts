@@ -50,11 +50,12 @@ describeEachBackend('serve --role', (backend) => {
     await schema?.drop();
   });
 
-  it('when a web node and a worker node are probed, then /healthz names each role', async () => {
+  it('when a web node and a worker node are probed, then /healthz answers as documented and its header names each role', async () => {
     for (const [node, role] of [[web, 'web'], [worker, 'worker']] as const) {
       const res = await fetch(`${node.running.url}/healthz`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ok', role });
+      expect(await res.json()).toEqual({ status: 'ok' });
+      expect(res.headers.get('x-crm-enrich-role')).toBe(role);
     }
   });
 
