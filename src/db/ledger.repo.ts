@@ -81,29 +81,31 @@ export function createLedgerRepo(db: Db) {
     return n;
   };
 
+  /** The month's committed credits of an account, re-read from the ledger at most every 2 s (see creditsThisMonth). */
+  const monthBase = (accountId: string, now: number) => {
+    const month = monthStartUtc(now);
+    let m = months.get(accountId);
+    if (!m || m.month !== month || now - m.at > 2000 || now < m.at) {
+      m = { month, base: monthSum.get(accountId, month)?.c ?? 0, at: now };
+      months.set(accountId, m);
+    }
+    return m;
+  };
+
   const store: CreditStore & {
     summary(since: number, until?: number): CreditSummary[];
     daily(accountId: string, since: number): { day: string; requests: number; found: number; credits: number }[];
   } = {
     creditsThisMonth(accountId, now) {
-      const month = monthStartUtc(now);
-      let m = months.get(accountId);
-      if (!m || m.month !== month || now - m.at > 2000 || now < m.at) {
-        m = { month, base: monthSum.get(accountId, month)?.c ?? 0, at: now };
-        months.set(accountId, m);
-      }
+      const m = monthBase(accountId, now);
+      const month = m.month;
       let inFlight = 0;
       for (const e of rows.pending()) if (e.accountId === accountId && e.at >= month) inFlight += e.credits;
       return m.base + inFlight;
     },
     creditsHeld(accountId, now) {
-      const month = monthStartUtc(now);
-      let m = months.get(accountId);
-      if (!m || m.month !== month || now - m.at > 2000 || now < m.at) {
-        m = { month, base: monthSum.get(accountId, month)?.c ?? 0, at: now };
-        months.set(accountId, m);
-      }
-      return m.base + queuedUnreserved(accountId, month) + liveReserved(accountId, now);
+      const m = monthBase(accountId, now);
+      return m.base + queuedUnreserved(accountId, m.month) + liveReserved(accountId, now);
     },
     reserve(accountId, credits, limit, now, expiresAt) {
       return db
