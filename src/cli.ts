@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/load.js';
 import { helpFor, helpPointer, wantsHelp } from './cli-help.js';
 import type { Services } from './main.js';
-import { migrate, openDb, openPg, pendingMigrations } from './db/open.js';
+import { migrate, openStore, pendingMigrations } from './db/open.js';
 import { createDatasetRepo } from './db/dataset.repo.js';
 import { createProfileCacheRepo } from './db/cache.repo.js';
 import { importDatasetStream } from './enrichment/dataset-import.js';
@@ -326,9 +326,7 @@ async function datasetCommand(args: string[], config: Config, out: Out): Promise
   const MB = 1_000_000;
   // NORMAL: a commit does not wait for the disk. A power cut may lose the last chunks; running the import again
   // (upserts) restores them, and the import is not slowed to the disk's fsync rate.
-  const db = config.DATABASE_URL
-    ? openPg(config.DATABASE_URL)
-    : openDb(config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH), { synchronous: 'NORMAL' });
+  const db = openStore({ url: config.DATABASE_URL, path: config.DATABASE_PATH }, { synchronous: 'NORMAL' });
   try {
     const report = await importDatasetStream(fileChunks(file!), createDatasetRepo(db), {
       format,
@@ -350,9 +348,7 @@ async function datasetCommand(args: string[], config: Config, out: Out): Promise
 function migrateCommand(args: string[], config: Config, out: Out): number {
   if (args.length) throw new UsageError('migrate takes no arguments');
   const engine = config.DATABASE_URL ? 'postgres' : 'sqlite';
-  const db = config.DATABASE_URL
-    ? openPg(config.DATABASE_URL, { migrate: false })
-    : openDb(config.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(config.DATABASE_PATH), { migrate: false });
+  const db = openStore({ url: config.DATABASE_URL, path: config.DATABASE_PATH }, { migrate: false });
   try {
     const applied = migrate(db);
     out.stdout(`${JSON.stringify({ engine, applied, pending: pendingMigrations(db).length })}\n`);

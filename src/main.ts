@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config/load.js';
 import { servedUrl } from './config/schema.js';
-import { dialectOf, openDb, openPg, type Db } from './db/open.js';
+import { dialectOf, openStore, type Db } from './db/open.js';
 import { redactUrl } from './db/url.js';
 import { createAccountsRepo } from './db/accounts.repo.js';
 import { createApiKeysRepo } from './db/api-keys.repo.js';
@@ -327,21 +327,18 @@ function buildProviders(
   });
 }
 
-/** ENCRYPTION_KEY, else a key generated once next to the database (mode 0600). */
 /**
  * The service's handles: PostgreSQL when DATABASE_URL is set (one connection: the process waits for each answer,
  * so a second one would add nothing), else the SQLite file twice — the second handle serves the API's hot path
  * without a disk sync per request (see openDb).
  */
 function openDatabases(config: Config, dbPath: string): { db: Db; hotDb: Db } {
-  if (config.DATABASE_URL) {
-    const db = openPg(config.DATABASE_URL);
-    return { db, hotDb: db };
-  }
-  const db = openDb(dbPath);
-  return { db, hotDb: dbPath === ':memory:' ? db : openDb(dbPath, { synchronous: 'NORMAL' }) };
+  const store = { url: config.DATABASE_URL, path: dbPath };
+  const db = openStore(store);
+  return { db, hotDb: config.DATABASE_URL || dbPath === ':memory:' ? db : openStore(store, { synchronous: 'NORMAL' }) };
 }
 
+/** ENCRYPTION_KEY, else a key generated once next to the database (mode 0600). */
 function loadEncryptionKey(config: Config, dbPath: string, log: Logger): Buffer {
   if (config.ENCRYPTION_KEY) return parseEncryptionKey(config.ENCRYPTION_KEY);
   if (dbPath === ':memory:') return parseEncryptionKey(generateEncryptionKey());

@@ -2,7 +2,7 @@
 // when DATABASE_URL names one; either way pending migrations are applied.
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { dialectOf, type Db } from './db.js';
@@ -45,6 +45,15 @@ export function openPg(url: string, opts: { migrate?: boolean; applicationName?:
   }
   if (opts.migrate !== false) migrate(db);
   return db;
+}
+
+/**
+ * The configured store: PostgreSQL when `url` is set, else the SQLite file at `path` (':memory:' kept as is). The
+ * server, the CLI and its commands all open it here. `synchronous` applies to SQLite only.
+ */
+export function openStore(store: { url?: string | undefined; path: string }, opts: { migrate?: boolean; synchronous?: 'FULL' | 'NORMAL' } = {}): Db {
+  if (store.url) return openPg(store.url, { migrate: opts.migrate });
+  return openDb(store.path === ':memory:' ? ':memory:' : resolve(store.path), opts);
 }
 
 /** The SQLite file, as better-sqlite3's own Database (a Db, plus SQLite-only API such as backup and raw rows). */
