@@ -6,15 +6,16 @@ import type { ApiUsageReading, ApiUsageStore, CallWindowStore } from '../../conn
 import { emptyWindow, parseSlots, pauseWindow, releaseSlot, takeSlot, type CallWindowState } from '../lib/call-window.js';
 import type { Db } from './open.js';
 
+// Both engines answer BIGINT columns as numbers (the PostgreSQL engine parses int8).
 interface WindowRow {
   slots: string;
-  paused_until: number | string;
+  paused_until: number;
 }
 
 interface UsageRow {
-  used: number | string;
-  limit_count: number | string;
-  observed_at: number | string;
+  used: number;
+  limit_count: number;
+  observed_at: number;
 }
 
 export function createCallWindowsRepo(db: Db): CallWindowStore {
@@ -29,8 +30,7 @@ export function createCallWindowsRepo(db: Db): CallWindowStore {
     return db
       .transaction(() => {
         const row = get.get(key);
-        // BIGINT columns may come back as strings from PostgreSQL.
-        const before: CallWindowState = row ? { slots: parseSlots(row.slots), pausedUntil: Number(row.paused_until) || 0 } : emptyWindow();
+        const before: CallWindowState = row ? { slots: parseSlots(row.slots), pausedUntil: row.paused_until } : emptyWindow();
         const { state, result } = fn(before);
         put.run(key, JSON.stringify(state.slots), Math.ceil(state.pausedUntil), Math.round(now));
         return result;
@@ -65,7 +65,7 @@ export function createApiUsageRepo(db: Db): ApiUsageStore {
   return {
     load(key: string): ApiUsageReading | null {
       const row = get.get(key);
-      return row ? { used: Number(row.used), limit: Number(row.limit_count), at: Number(row.observed_at) } : null;
+      return row ? { used: row.used, limit: row.limit_count, at: row.observed_at } : null;
     },
     save(key: string, r: ApiUsageReading): void {
       put.run(key, Math.round(r.used), Math.round(r.limit), Math.round(r.at));
