@@ -95,11 +95,22 @@ export function createQueue(db: Db, opts: QueueOptions) {
   const maxAttemptsDefault = opts.defaultMaxAttempts ?? 8;
   const backoff = opts.backoff ?? { baseMs: 2_000, maxMs: 30 * 60_000 };
 
-  // RETURNING id (portable: the PostgreSQL facade reports no inserted rowid); no row when the dedupe key already exists.
-  const insert = db.prepare<unknown[], { id: number }>(
-    `INSERT INTO jobs (name, connection_id, dedupe_key, payload_json, state, attempts, max_attempts, run_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
-  );
+  // RETURNING id (portable: the PostgreSQL engine reports no inserted rowid); no row for a dedupe key that already
+  // exists. A webhook batch's jobs go in as multi-row INSERTs of the same statement (one per 100 jobs): on PostgreSQL
+  // every statement is a round trip. A key met twice in one statement inserts once, as two enqueue() calls would.
+  const insertRows = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: number }>>>();
+  const insertMany = (n: number) => {
+    let stmt = insertRows.get(n);
+    if (!stmt) {
+      stmt = db.prepare<unknown[], { id: number }>(
+        `INSERT INTO jobs (name, connection_id, dedupe_key, payload_json, state, attempts, max_attempts, run_at, created_at, updated_at)
+         VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)").join(', ')} ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
+      );
+      insertRows.set(n, stmt);
+    }
+    return stmt;
+  };
+  const insert = insertMany(1);
   const byDedupe = db.prepare<[string], { id: number }>('SELECT id FROM jobs WHERE dedupe_key = ?');
   const get = db.prepare<[number], StoredJob>('SELECT * FROM jobs WHERE id = ?');
   const expired = db.prepare<[number], StoredJob>(`SELECT * FROM jobs WHERE state = 'running' AND lease_until < ?`);
@@ -305,20 +316,6 @@ export function createQueue(db: Db, opts: QueueOptions) {
     reclaimExpired: () => db.transaction(() => reclaimExpired(clock.now())).immediate(),
   };
   // The batches of concurrent webhook deliveries share one commit (see group-commit.ts).
-  // A webhook batch's jobs go in as multi-row INSERTs (one statement per 100 jobs): on PostgreSQL every statement is
-  // a round trip. A dedupe key met twice in one statement, or already queued, inserts nothing, as with enqueue().
-  const insertRows = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: number }>>>();
-  const insertMany = (n: number) => {
-    let stmt = insertRows.get(n);
-    if (!stmt) {
-      stmt = db.prepare<unknown[], { id: number }>(
-        `INSERT INTO jobs (name, connection_id, dedupe_key, payload_json, state, attempts, max_attempts, run_at, created_at, updated_at)
-         VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)").join(', ')} ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
-      );
-      insertRows.set(n, stmt);
-    }
-    return stmt;
-  };
   const ROWS_PER_INSERT = 100;
   const batches = createGroupCommit<{ name: string; payload: unknown; opts?: EnqueueOptions }[], { created: number; duplicates: number }>(db, (groups) =>
     groups.map((items) => {
